@@ -1,0 +1,75 @@
+"""Issuing, revoking and resolving tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from service.auth.models import OrganizerToken
+from service.auth.tokens import hash_token, new_token, same_secret
+from service.database import utcnow
+from service.participants.models import Participant
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller: an organiser, or one participant of one event."""
+
+    role: str  # "organizer" | "participant"
+    participant_id: int | None = None
+    event_id: int | None = None
+
+    @property
+    def is_organizer(self) -> bool:
+        return self.role == "organizer"
+
+    def is_participant(self, participant_id: int) -> bool:
+        return self.role == "participant" and self.participant_id == participant_id
+
+
+def create_organizer_token(*, session: Session, name: str) -> tuple[OrganizerToken, str]:
+    token = new_token("mxo")
+    row = OrganizerToken(name=name, token_hash=hash_token(token))
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row, token
+
+
+def revoke_organizer_token(*, session: Session, token_id: int) -> bool:
+    row = session.get(OrganizerToken, token_id)
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    session.add(row)
+    session.commit()
+    return True
+
+
+def resolve_token(*, session: Session, token: str, admin_token: str | None) -> Actor | None:
+    """The actor a bearer token stands for, or None when it stands for nobody."""
+    if admin_token and same_secret(token, admin_token):
+        return Actor(role="organizer")
+    digest = hash_token(token)
+    organizer = session.exec(
+        select(OrganizerToken).where(
+            OrganizerToken.token_hash == digest, OrganizerToken.revoked_at.is_(None)  # type: ignore[union-attr]
+        )
+    ).first()
+    if organizer is not None:
+        return Actor(role="organizer")
+    participant = participant_by_token(session=session, token=token)
+    if participant is not None:
+        return Actor(
+            role="participant", participant_id=participant.id, event_id=participant.event_id
+        )
+    return None
+
+
+def participant_by_token(*, session: Session, token: str) -> Participant | None:
+    if not token or len(token) > 200:
+        return None
+    return session.exec(
+        select(Participant).where(Participant.token_hash == hash_token(token))
+    ).first()

@@ -1,0 +1,25 @@
+"""Access tokens: random, shown once, stored only as a hash."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+TOKEN_BYTES = 32  # 256 bits of entropy
+
+
+def new_token(prefix: str) -> str:
+    """A fresh token; the prefix ('mxp' participant, 'mxo' organiser) tells them apart
+    in support requests without revealing anything."""
+    return f"{prefix}_{secrets.token_urlsafe(TOKEN_BYTES)}"
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of the token. The tokens carry 256 random bits, so a fast unsalted hash
+    is safe here and lets the database look a token up by its hash."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def same_secret(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))

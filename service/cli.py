@@ -1,0 +1,130 @@
+"""The ``meetx`` command: serve, schedule, token, seed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sqlmodel import Session
+
+
+def _prepare_database(*, demo: bool) -> None:
+    from service.config import get_settings
+    from service.database import make_engine
+    from service.migrate import upgrade
+    from service.seeding import ensure_reference_data
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        ensure_reference_data(session=session)
+        if demo:
+            from service.demo import load_demo_event
+
+            event, created = load_demo_event(session=session, public_url=settings.public_base)
+            state = "loaded" if created else "already present"
+            print(f"meetx: demo event {event.id} '{event.name}' {state}", file=sys.stderr)
+    engine.dispose()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    _prepare_database(demo=args.demo)
+    uvicorn.run(
+        "service.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+        log_level="warning",
+    )
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    _prepare_database(demo=False)
+    print("meetx: database is at the latest migration", file=sys.stderr)
+    return 0
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    from service.auth.service import create_organizer_token
+    from service.config import get_settings
+    from service.database import make_engine
+
+    _prepare_database(demo=False)
+    engine = make_engine(get_settings().database_url)
+    with Session(engine) as session:
+        row, token = create_organizer_token(session=session, name=args.name)
+    engine.dispose()
+    print(token)
+    print(f"meetx: organiser token {row.id} for '{row.name}' (shown once)", file=sys.stderr)
+    return 0
+
+
+def _token_revoke(args: argparse.Namespace) -> int:
+    from service.auth.service import revoke_organizer_token
+    from service.config import get_settings
+    from service.database import make_engine
+
+    engine = make_engine(get_settings().database_url)
+    with Session(engine) as session:
+        revoked = revoke_organizer_token(session=session, token_id=args.id)
+    engine.dispose()
+    if not revoked:
+        print(f"meetx token revoke: error: no active token {args.id}", file=sys.stderr)
+        return 2
+    print(f"meetx: organiser token {args.id} revoked", file=sys.stderr)
+    return 0
+
+
+def _schedule(argv: list[str]) -> int:
+    from matching.scheduler.cli import main as schedule_main
+
+    return schedule_main(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meetx", description="MeetX matchmaking service")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate the database and serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="load the demo event if absent")
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database and load reference data")
+    migrate.set_defaults(handler=_migrate)
+
+    commands.add_parser(
+        "schedule", help="solve a scheduling problem file (see `meetx schedule --help`)"
+    )
+
+    token = commands.add_parser("token", help="organiser tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="issue an organiser token (printed once)")
+    create.add_argument("--name", required=True, help="who holds it")
+    create.set_defaults(handler=_token_create)
+    revoke = token_commands.add_parser("revoke", help="revoke an organiser token by id")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(handler=_token_revoke)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `schedule` owns its arguments (its own --help and exit codes).
+    if argv[:1] == ["schedule"]:
+        return _schedule(argv[1:])
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Events (one Meet-X edition) and their sessions."""

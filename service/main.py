@@ -1,0 +1,78 @@
+"""The app factory: builds a FastAPI app around one engine and one Settings instance."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.engine import Engine
+
+from service import __version__
+from service.config import Settings, get_settings
+from service.database import make_engine
+from service.errors import install_problem_handlers
+from service.events.router import router as events_router
+from service.health.router import router as health_router
+from service.logging_setup import configure_logging
+from service.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from service.organizations.router import router as organizations_router
+from service.participants.router import router as participants_router
+from service.reference.router import router as reference_router
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+MeetX runs the matchmaking of Meet-X investment conferences ("Gặp gỡ Hàn Quốc", Meet
+Japan, Meet Europe...): events and sessions, the 34 provinces, foreign and Vietnamese
+organisations, their participation, partner suggestions, B2B meeting scheduling and
+calendar feeds.
+
+Authenticate with `Authorization: Bearer <token>`: an organiser token, or a participant's
+own token (shown once at registration). Errors are `application/problem+json` (RFC 9457).
+"""
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    for domain_router in (
+        reference_router,
+        events_router,
+        organizations_router,
+        participants_router,
+    ):
+        router.include_router(domain_router)
+    return router
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Everything the app needs is built here, not at import time, so tests can hand in
+    their own settings and engine."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    logger = configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        # Graceful shutdown: uvicorn has drained in-flight requests; release connections.
+        engine.dispose()
+
+    app = FastAPI(
+        title="MeetX",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses={
+            422: {"description": "Invalid input (problem+json naming the fields)"},
+        },
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.logger = logger
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(api_router())
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, logger=logger)
+    return app

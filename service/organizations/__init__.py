@@ -1,0 +1,1 @@
+"""Organisations: provinces, firms, associations, localities and agencies."""

@@ -1,0 +1,1 @@
+"""Participants: an organisation's registration for one event, with its delegates."""

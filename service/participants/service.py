@@ -1,0 +1,154 @@
+"""Participant service functions."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+
+from service.auth.tokens import hash_token, new_token
+from service.database import utcnow
+from service.errors import conflict, invalid, not_found
+from service.events.models import Event
+from service.events.service import local_aware
+from service.organizations.models import Organization
+from service.participants.models import (
+    Interval,
+    Participant,
+    ParticipantCreate,
+    ParticipantPublic,
+    ParticipantUpdate,
+    ParticipantWithToken,
+    Side,
+)
+
+
+def side_for_country(country: str) -> Side:
+    return Side.host if country.upper() == "VN" else Side.guest
+
+
+def _intervals_utc(intervals: list[Interval], tz: ZoneInfo) -> list[dict]:
+    return [
+        {
+            "start": local_aware(i.start, tz).astimezone(UTC).isoformat(),
+            "end": local_aware(i.end, tz).astimezone(UTC).isoformat(),
+        }
+        for i in intervals
+    ]
+
+
+def create_participant(
+    *, session: Session, event: Event, data: ParticipantCreate
+) -> tuple[Participant, str]:
+    """Registers the organisation for the event; returns the row and its token, which is
+    stored only as a hash and so can be shown this once."""
+    org = session.get(Organization, data.organization_id)
+    if org is None:
+        raise invalid("body.organization_id", f"unknown organization {data.organization_id}")
+    token = new_token("mxp")
+    participant = Participant(
+        event_id=event.id,  # type: ignore[arg-type]
+        organization_id=org.id,  # type: ignore[arg-type]
+        side=data.side or side_for_country(org.country),
+        delegates=[d.model_dump(mode="json") for d in data.delegates],
+        unavailable=_intervals_utc(data.unavailable, ZoneInfo(event.timezone)),
+        max_meetings=data.max_meetings,
+        attends_plenary=data.attends_plenary,
+        token_hash=hash_token(token),
+    )
+    session.add(participant)
+    try:
+        session.commit()
+    except sa.exc.IntegrityError as exc:
+        session.rollback()
+        raise conflict(
+            f"organization {org.id} is already registered for event {event.id}",
+            field="body.organization_id",
+        ) from exc
+    session.refresh(participant)
+    return participant, token
+
+
+def rotate_token(*, session: Session, participant: Participant) -> str:
+    """A new token; the old one (and its calendar address) stops working at once."""
+    token = new_token("mxp")
+    participant.token_hash = hash_token(token)
+    participant.updated_at = utcnow()
+    session.add(participant)
+    session.commit()
+    session.refresh(participant)
+    return token
+
+
+def update_participant(
+    *, session: Session, event: Event, participant: Participant, data: ParticipantUpdate
+) -> Participant:
+    changes = data.model_dump(exclude_unset=True)
+    if "delegates" in changes and data.delegates is not None:
+        participant.delegates = [d.model_dump(mode="json") for d in data.delegates]
+    if "unavailable" in changes and data.unavailable is not None:
+        participant.unavailable = _intervals_utc(data.unavailable, ZoneInfo(event.timezone))
+    for key in ("side", "max_meetings", "attends_plenary"):
+        if key in changes and (changes[key] is not None or key == "max_meetings"):
+            setattr(participant, key, changes[key])
+    participant.updated_at = utcnow()
+    session.add(participant)
+    session.commit()
+    session.refresh(participant)
+    return participant
+
+
+def get_participant(*, session: Session, event_id: int, participant_id: int) -> Participant:
+    participant = session.get(Participant, participant_id)
+    if participant is None or participant.event_id != event_id:
+        raise not_found(f"participant {participant_id}")
+    return participant
+
+
+def list_participants(
+    *, session: Session, event_id: int, side: Side | None, limit: int, offset: int
+) -> tuple[list[tuple[Participant, Organization]], int]:
+    statement = (
+        select(Participant, Organization)
+        .join(Organization, Organization.id == Participant.organization_id)  # type: ignore[arg-type]
+        .where(Participant.event_id == event_id)
+    )
+    if side is not None:
+        statement = statement.where(Participant.side == side)
+    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    rows = session.exec(
+        statement.order_by(Participant.id).limit(limit).offset(offset)  # type: ignore[arg-type]
+    ).all()
+    return [(p, o) for p, o in rows], total
+
+
+def participant_public(
+    participant: Participant, org: Organization | None, *, with_contacts: bool = True
+) -> ParticipantPublic:
+    delegates = participant.delegates
+    if not with_contacts:
+        delegates = [{**d, "email": None} for d in delegates]
+    return ParticipantPublic.model_validate(
+        participant,
+        update={
+            "organization_name": org.name if org else None,
+            "country": org.country if org else None,
+            "delegates": delegates,
+        },
+    )
+
+
+def participant_with_token(
+    *, participant: Participant, org: Organization | None, token: str, public_url: str
+) -> ParticipantWithToken:
+    calendar_url = f"{public_url}/api/v1/calendars/{token}.ics"
+    base = participant_public(participant, org)
+    return ParticipantWithToken(
+        **base.model_dump(),
+        token=token,
+        calendar_url=calendar_url,
+        webcal_url="webcal://" + calendar_url.split("://", 1)[1],
+        page_url=f"{public_url}/p/{token}",
+    )

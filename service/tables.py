@@ -1,0 +1,23 @@
+"""Imports every table model so SQLModel.metadata is complete (for Alembic and tests)."""
+
+from sqlmodel import SQLModel
+
+from service.auth.models import OrganizerToken
+from service.events.models import Event, EventSession
+from service.organizations.models import Organization
+from service.participants.models import Participant
+from service.reference.models import FormerProvince, Province, Sector
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Event",
+    "EventSession",
+    "FormerProvince",
+    "Organization",
+    "OrganizerToken",
+    "Participant",
+    "Province",
+    "Sector",
+    "metadata",
+]
