@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from sqlmodel import Session
 
@@ -22,7 +23,11 @@ def _prepare_database(*, demo: bool) -> None:
         if demo:
             from service.demo import load_demo_event
 
-            event, created = load_demo_event(session=session, public_url=settings.public_base)
+            event, created = load_demo_event(
+                session=session,
+                public_url=settings.public_base,
+                links_file=Path("meetx-demo-links.csv"),
+            )
             state = "loaded" if created else "already present"
             print(f"meetx: demo event {event.id} '{event.name}' {state}", file=sys.stderr)
     engine.dispose()

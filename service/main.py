@@ -15,6 +15,7 @@ from service.errors import install_problem_handlers
 from service.events.router import router as events_router
 from service.health.router import router as health_router
 from service.logging_setup import configure_logging
+from service.meetings.router import router as meetings_router
 from service.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from service.organizations.router import router as organizations_router
 from service.participants.router import router as participants_router
@@ -40,6 +41,7 @@ def api_router() -> APIRouter:
         events_router,
         organizations_router,
         participants_router,
+        meetings_router,
     ):
         router.include_router(domain_router)
     return router

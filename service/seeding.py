@@ -26,14 +26,19 @@ def ensure_reference_data(*, session: Session) -> None:
                     name_en=p.name_en,
                     division_type=p.division_type,
                     codename=p.codename,
-                    search_text=search_key(p.name, p.short_name, p.name_en, *aliases.get(p.code, [])),
+                    search_text=search_key(
+                        p.name, p.short_name, p.name_en, *aliases.get(p.code, [])
+                    ),
                 )
             )
         session.flush()
         for f in reference.former_units():
             session.add(
                 FormerProvince(
-                    code=f.code, name=f.name, current_code=f.current_code, search_text=search_key(f.name)
+                    code=f.code,
+                    name=f.name,
+                    current_code=f.current_code,
+                    search_text=search_key(f.name),
                 )
             )
     if session.exec(select(Sector).limit(1)).first() is None:
@@ -76,6 +81,9 @@ def _ensure_past_editions(*, session: Session) -> None:
         code = edition.host_province or edition.featured_province
         province = session.get(Province, code) if code else None
         event.search_text = search_key(
-            event.name, event.name_en, edition.host_name_at_the_time, province.name if province else None
+            event.name,
+            event.name_en,
+            edition.host_name_at_the_time,
+            province.name if province else None,
         )
         session.add(event)

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from service.auth.models import OrganizerToken
 from service.events.models import Event, EventSession
+from service.meetings.models import Meeting, MeetingRequest, MeetingSeat, PairPreference
 from service.organizations.models import Organization
 from service.participants.models import Participant
 from service.reference.models import FormerProvince, Province, Sector
@@ -14,8 +15,12 @@ __all__ = [
     "Event",
     "EventSession",
     "FormerProvince",
+    "Meeting",
+    "MeetingRequest",
+    "MeetingSeat",
     "Organization",
     "OrganizerToken",
+    "PairPreference",
     "Participant",
     "Province",
     "Sector",

@@ -45,7 +45,7 @@ def postgres_unavailable_reason() -> str | None:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {type(exc).__name__}"
     return None
 
@@ -96,7 +96,9 @@ def migrated_database(backend: str, tmp_dir: Path) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
     yield from migrated_database(request.param, tmp_path_factory.mktemp(request.param))
 
 
@@ -130,7 +132,7 @@ def settings(database: Database) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, database: Database, connection: sa.Connection):  # noqa: ANN201
+def app(settings: Settings, database: Database, connection: sa.Connection):
     application = create_app(settings, engine=database.engine)
 
     def session_override() -> Iterator[Session]:
@@ -142,7 +144,7 @@ def app(settings: Settings, database: Database, connection: sa.Connection):  # n
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # noqa: ANN001
+def client(app) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
 

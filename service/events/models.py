@@ -13,13 +13,13 @@ from service.database import UTCDateTime, utcnow
 from service.types import CountryCode, LanguageCode, LongText, Name, ShortText, TimeZoneName
 
 
-class EventStatus(str, enum.Enum):
+class EventStatus(enum.StrEnum):
     draft = "draft"
     open = "open"
     closed = "closed"
 
 
-class SessionKind(str, enum.Enum):
+class SessionKind(enum.StrEnum):
     plenary = "plenary"
     b2b = "b2b"
     visit = "visit"
@@ -109,6 +109,9 @@ class Event(EventBase, table=True):
     max_pending_requests: int = Field(
         default=20, description="Cap on a participant's unanswered outgoing requests"
     )
+    match_weights: dict[str, float] | None = Field(
+        default=None, sa_type=sa.JSON, description="Per-event weights of the match components"
+    )
     search_text: str = Field(default="", max_length=1200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -122,6 +125,7 @@ class EventPublic(EventBase):
     allow_same_side: bool
     request_expiry_hours: int
     max_pending_requests: int
+    match_weights: dict[str, float] | None = None
     calendar_url: str | None = None
     created_at: datetime
     updated_at: datetime
@@ -160,9 +164,12 @@ class SessionCreate(SessionBase):
     @classmethod
     def _ends_after_start(cls, ends_at: datetime, info: ValidationInfo) -> datetime:
         starts_at = info.data.get("starts_at")
-        if starts_at is not None and (starts_at.tzinfo is None) == (ends_at.tzinfo is None):
-            if ends_at <= starts_at:
-                raise ValueError("must be after starts_at")
+        # Mixed naive/aware pairs are compared later, once both are in the event's zone.
+        comparable = starts_at is not None and (starts_at.tzinfo is None) is (
+            ends_at.tzinfo is None
+        )
+        if comparable and ends_at <= starts_at:
+            raise ValueError("must be after starts_at")
         return ends_at
 
     @field_validator("interpreters")

@@ -129,7 +129,9 @@ def update_session(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a session that holds no meetings",
 )
-def delete_session(event_id: int, session_id: int, session: SessionDep, _: OrganizerDep) -> Response:
+def delete_session(
+    event_id: int, session_id: int, session: SessionDep, _: OrganizerDep
+) -> Response:
     row = service.get_session_row(session=session, event_id=event_id, session_id=session_id)
     service.delete_session(session=session, row=row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

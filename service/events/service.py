@@ -28,9 +28,9 @@ from service.text import like_pattern, search_key
 
 
 def _event_search_text(event: Event, province: Province | None) -> str:
-    return search_key(
-        event.name, event.name_en, event.venue, province.name if province else None
-    )[:1200]
+    return search_key(event.name, event.name_en, event.venue, province.name if province else None)[
+        :1200
+    ]
 
 
 def event_public(*, session: Session, event: Event, public_url: str) -> EventPublic:
@@ -47,7 +47,9 @@ def event_public(*, session: Session, event: Event, public_url: str) -> EventPub
 def create_event(*, session: Session, data: EventCreate) -> Event:
     province = None
     if data.host_province:
-        province = resolve_province(session=session, value=data.host_province, field="body.host_province")
+        province = resolve_province(
+            session=session, value=data.host_province, field="body.host_province"
+        )
     event = Event.model_validate(
         data.model_dump(exclude={"host_province"}),
         update={"host_province_code": province.code if province else None},
@@ -110,7 +112,9 @@ def local_aware(value: datetime, tz: ZoneInfo) -> datetime:
     return value.replace(tzinfo=tz) if value.tzinfo is None else value
 
 
-def slot_count(*, starts_at: datetime, ends_at: datetime, slot_minutes: int, break_minutes: int) -> int:
+def slot_count(
+    *, starts_at: datetime, ends_at: datetime, slot_minutes: int, break_minutes: int
+) -> int:
     """How many slots of slot_minutes, separated by break_minutes, fit in the session."""
     total = (ends_at - starts_at).total_seconds() / 60
     return int((total + break_minutes) // (slot_minutes + break_minutes))

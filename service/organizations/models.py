@@ -12,7 +12,7 @@ from service.database import UTCDateTime, utcnow
 from service.types import CountryCode, LanguageCode, LongText, Name, Url
 
 
-class OrganizationKind(str, enum.Enum):
+class OrganizationKind(enum.StrEnum):
     province = "province"
     company = "company"
     association = "association"
@@ -30,7 +30,9 @@ class OrganizationBase(SQLModel):
     offers: LongText = Field(default="", sa_type=sa.Text, description="What it offers")
     needs: LongText = Field(default="", sa_type=sa.Text, description="What it seeks")
     investment_usd: float | None = Field(
-        default=None, ge=0, le=1e12,
+        default=None,
+        ge=0,
+        le=1e12,
         description="Guests: planned investment; hosts: capital their projects seek",
     )
     fdi_target_usd: float | None = Field(
@@ -39,7 +41,9 @@ class OrganizationBase(SQLModel):
     industrial_land_ha: float | None = Field(
         default=None, ge=0, le=1e7, description="Provinces: industrial-park land available"
     )
-    projects: int = Field(default=0, ge=0, le=100_000, description="Projects calling for investment")
+    projects: int = Field(
+        default=0, ge=0, le=100_000, description="Projects calling for investment"
+    )
     website: Url | None = Field(default=None, max_length=500)
     description: LongText | None = Field(default=None, sa_type=sa.Text)
 

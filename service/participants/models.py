@@ -13,7 +13,7 @@ from service.database import UTCDateTime, utcnow
 from service.types import Name, ShortText
 
 
-class Side(str, enum.Enum):
+class Side(enum.StrEnum):
     host = "host"  # Vietnamese provinces and firms
     guest = "guest"  # foreign firms and associations
 
@@ -92,9 +92,7 @@ class Participant(ParticipantBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     organization_id: int = Field(foreign_key="organization.id", index=True)
-    side: Side = Field(
-        sa_column=Column(sa.Enum(Side, native_enum=False, length=8), nullable=False)
-    )
+    side: Side = Field(sa_column=Column(sa.Enum(Side, native_enum=False, length=8), nullable=False))
     delegates: list[dict] = Field(default_factory=list, sa_type=sa.JSON)
     unavailable: list[dict] = Field(
         default_factory=list, sa_type=sa.JSON, description="[{start, end}] in UTC ISO 8601"
@@ -126,3 +124,8 @@ class ParticipantWithToken(ParticipantPublic):
     calendar_url: str
     webcal_url: str
     page_url: str
+
+
+def participant_links(*, token: str, public_url: str) -> tuple[str, str]:
+    """The personal page and the calendar feed address a token opens."""
+    return f"{public_url}/p/{token}", f"{public_url}/api/v1/calendars/{token}.ics"

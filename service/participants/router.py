@@ -73,7 +73,9 @@ def list_participants(
     )
     items = [
         service.participant_public(
-            p, o, with_contacts=actor.is_organizer or actor.is_participant(p.id)  # type: ignore[arg-type]
+            p,
+            o,
+            with_contacts=actor.is_organizer or actor.is_participant(p.id),  # type: ignore[arg-type]
         )
         for p, o in rows
     ]
@@ -88,7 +90,9 @@ def get_participant(
     participant = service.get_participant(
         session=session, event_id=event_id, participant_id=participant_id
     )
-    return service.participant_public(participant, session.get(Organization, participant.organization_id))
+    return service.participant_public(
+        participant, session.get(Organization, participant.organization_id)
+    )
 
 
 @router.patch("/{participant_id}", summary="Change delegates, availability or caps")
@@ -109,7 +113,9 @@ def update_participant(
     participant = service.update_participant(
         session=session, event=event, participant=participant, data=data
     )
-    return service.participant_public(participant, session.get(Organization, participant.organization_id))
+    return service.participant_public(
+        participant, session.get(Organization, participant.organization_id)
+    )
 
 
 @router.post(

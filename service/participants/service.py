@@ -22,6 +22,7 @@ from service.participants.models import (
     ParticipantUpdate,
     ParticipantWithToken,
     Side,
+    participant_links,
 )
 
 
@@ -143,12 +144,12 @@ def participant_public(
 def participant_with_token(
     *, participant: Participant, org: Organization | None, token: str, public_url: str
 ) -> ParticipantWithToken:
-    calendar_url = f"{public_url}/api/v1/calendars/{token}.ics"
+    page_url, calendar_url = participant_links(token=token, public_url=public_url)
     base = participant_public(participant, org)
     return ParticipantWithToken(
         **base.model_dump(),
         token=token,
         calendar_url=calendar_url,
         webcal_url="webcal://" + calendar_url.split("://", 1)[1],
-        page_url=f"{public_url}/p/{token}",
+        page_url=page_url,
     )

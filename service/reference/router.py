@@ -27,7 +27,9 @@ SearchQuery = Annotated[
         "merger: `q=binh duong` returns TP. Hồ Chí Minh with `matched_former` set."
     ),
 )
-def list_provinces(session: SessionDep, page: PageDep, q: SearchQuery = None) -> Page[ProvincePublic]:
+def list_provinces(
+    session: SessionDep, page: PageDep, q: SearchQuery = None
+) -> Page[ProvincePublic]:
     items = service.search_provinces(session=session, query=q)
     return Page(
         items=items[page.offset : page.offset + page.limit],

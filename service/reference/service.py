@@ -51,11 +51,7 @@ def search_provinces(*, session: Session, query: str | None) -> list[ProvincePub
             results.append(_province_public(province, formers))
             continue
         matched = next(
-            (
-                f
-                for f in formers
-                if f.current_code == province.code and (needle in f.search_text)
-            ),
+            (f for f in formers if f.current_code == province.code and (needle in f.search_text)),
             None,
         )
         if matched is not None:

@@ -52,7 +52,9 @@ def organization_payload(**overrides: Any) -> dict[str, Any]:
     return payload
 
 
-def create(client: TestClient, path: str, payload: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+def create(
+    client: TestClient, path: str, payload: dict[str, Any], headers: dict[str, str]
+) -> dict[str, Any]:
     response = client.post(path, json=payload, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()

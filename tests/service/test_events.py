@@ -15,7 +15,9 @@ def count(db: Session, model: type) -> int:
 
 
 def test_create_event_resolves_a_former_host_name(client: TestClient, admin_headers: dict) -> None:
-    event = create(client, "/api/v1/events", event_payload(host_province="Bắc Giang"), admin_headers)
+    event = create(
+        client, "/api/v1/events", event_payload(host_province="Bắc Giang"), admin_headers
+    )
     assert event["host_province_code"] == "24"
     assert event["host_province_name"] == "Bắc Ninh"
     assert event["timezone"] == "Asia/Ho_Chi_Minh"
@@ -71,13 +73,19 @@ def test_bad_event_is_422_naming_the_field_and_stores_nothing(
     client: TestClient, admin_headers: dict, db: Session, overrides: dict, field: str
 ) -> None:
     before = count(db, Event)
-    assert_problem(client.post("/api/v1/events", json=event_payload(**overrides), headers=admin_headers), 422, field)
+    assert_problem(
+        client.post("/api/v1/events", json=event_payload(**overrides), headers=admin_headers),
+        422,
+        field,
+    )
     assert count(db, Event) == before
 
 
 def test_b2b_session_reports_its_slots(client: TestClient, admin_headers: dict) -> None:
     event = create(client, "/api/v1/events", event_payload(), admin_headers)
-    session = create(client, f"/api/v1/events/{event['id']}/sessions", b2b_session_payload(), admin_headers)
+    session = create(
+        client, f"/api/v1/events/{event['id']}/sessions", b2b_session_payload(), admin_headers
+    )
     # 09:45-11:45 with 20-minute slots and 5-minute breaks: 5 slots (the last ends 11:40).
     assert session["slots"] == 5
     assert session["starts_at"] == "2026-12-10T02:45:00Z"
@@ -85,12 +93,19 @@ def test_b2b_session_reports_its_slots(client: TestClient, admin_headers: dict) 
     assert listed["total"] == 1
 
 
-def test_naive_session_times_are_read_in_the_event_zone(client: TestClient, admin_headers: dict) -> None:
+def test_naive_session_times_are_read_in_the_event_zone(
+    client: TestClient, admin_headers: dict
+) -> None:
     event = create(client, "/api/v1/events", event_payload(timezone="Asia/Seoul"), admin_headers)
     session = create(
         client,
         f"/api/v1/events/{event['id']}/sessions",
-        {"title": "Khai mạc", "kind": "plenary", "starts_at": "2026-12-10T09:00", "ends_at": "2026-12-10T10:00"},
+        {
+            "title": "Khai mạc",
+            "kind": "plenary",
+            "starts_at": "2026-12-10T09:00",
+            "ends_at": "2026-12-10T10:00",
+        },
         admin_headers,
     )
     assert session["starts_at"] == "2026-12-10T00:00:00Z"
@@ -101,7 +116,10 @@ def test_naive_session_times_are_read_in_the_event_zone(client: TestClient, admi
     ("overrides", "field"),
     [
         ({"ends_at": "2026-12-10T09:00:00+07:00"}, "body.ends_at"),
-        ({"starts_at": "2026-12-12T09:45:00+07:00", "ends_at": "2026-12-12T11:45:00+07:00"}, "body.starts_at"),
+        (
+            {"starts_at": "2026-12-12T09:45:00+07:00", "ends_at": "2026-12-12T11:45:00+07:00"},
+            "body.starts_at",
+        ),
         ({"starts_at": "2026-12-09T23:00:00+07:00"}, "body.starts_at"),
         ({"ends_at": "2026-12-12T01:00:00+07:00"}, "body.ends_at"),
         ({"tables": 0}, "body.tables"),
@@ -123,19 +141,28 @@ def test_bad_session_is_422_naming_the_field_and_stores_nothing(
     event = create(client, "/api/v1/events", event_payload(), admin_headers)
     before = count(db, EventSession)
     response = client.post(
-        f"/api/v1/events/{event['id']}/sessions", json=b2b_session_payload(**overrides), headers=admin_headers
+        f"/api/v1/events/{event['id']}/sessions",
+        json=b2b_session_payload(**overrides),
+        headers=admin_headers,
     )
     assert_problem(response, 422, field)
     assert count(db, EventSession) == before
 
 
 def test_session_of_unknown_event_is_404(client: TestClient, admin_headers: dict) -> None:
-    assert_problem(client.post("/api/v1/events/999999/sessions", json=b2b_session_payload(), headers=admin_headers), 404)
+    assert_problem(
+        client.post(
+            "/api/v1/events/999999/sessions", json=b2b_session_payload(), headers=admin_headers
+        ),
+        404,
+    )
 
 
 def test_malformed_json_is_problem_json(client: TestClient, admin_headers: dict) -> None:
     response = client.post(
-        "/api/v1/events", content=b'{"name": ', headers={**admin_headers, "content-type": "application/json"}
+        "/api/v1/events",
+        content=b'{"name": ',
+        headers={**admin_headers, "content-type": "application/json"},
     )
     assert_problem(response, 422, "body")
 

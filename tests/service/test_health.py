@@ -11,9 +11,15 @@ def test_healthz_checks_the_database(client: TestClient) -> None:
 
 def test_openapi_documents_the_contract(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
-    for path in ("/api/v1/provinces", "/api/v1/sectors", "/api/v1/events", "/api/v1/events/{event_id}",
-                 "/api/v1/events/{event_id}/sessions", "/api/v1/organizations",
-                 "/api/v1/events/{event_id}/participants"):
+    for path in (
+        "/api/v1/provinces",
+        "/api/v1/sectors",
+        "/api/v1/events",
+        "/api/v1/events/{event_id}",
+        "/api/v1/events/{event_id}/sessions",
+        "/api/v1/organizations",
+        "/api/v1/events/{event_id}/participants",
+    ):
         assert path in schema["paths"], path
     assert client.get("/docs").status_code == 200
 

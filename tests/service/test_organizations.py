@@ -18,8 +18,14 @@ def test_province_organisation_takes_a_former_name(client: TestClient, admin_hea
     org = create(
         client,
         "/api/v1/organizations",
-        organization_payload(kind="province", name="UBND tỉnh Bắc Ninh", country="VN",
-                             province_code="Bắc Giang", sectors=["C26", "c27"], languages=["VI"]),
+        organization_payload(
+            kind="province",
+            name="UBND tỉnh Bắc Ninh",
+            country="VN",
+            province_code="Bắc Giang",
+            sectors=["C26", "c27"],
+            languages=["VI"],
+        ),
         admin_headers,
     )
     assert org["province_code"] == "24"
@@ -30,9 +36,18 @@ def test_province_organisation_takes_a_former_name(client: TestClient, admin_hea
 
 def test_search_and_filters(client: TestClient, admin_headers: dict) -> None:
     create(client, "/api/v1/organizations", organization_payload(), admin_headers)
-    create(client, "/api/v1/organizations",
-           organization_payload(name="Công ty CP Thủy sản Đất Mũi", country="VN", province_code="96",
-                                sectors=["A03"], languages=["vi"]), admin_headers)
+    create(
+        client,
+        "/api/v1/organizations",
+        organization_payload(
+            name="Công ty CP Thủy sản Đất Mũi",
+            country="VN",
+            province_code="96",
+            sectors=["A03"],
+            languages=["vi"],
+        ),
+        admin_headers,
+    )
     assert client.get("/api/v1/organizations", params={"q": "dat mui"}).json()["total"] == 1
     assert client.get("/api/v1/organizations", params={"q": "ca mau"}).json()["total"] == 1
     assert client.get("/api/v1/organizations", params={"sector": "C26"}).json()["total"] == 1
@@ -42,7 +57,9 @@ def test_search_and_filters(client: TestClient, admin_headers: dict) -> None:
 
 def test_organiser_vets_an_organisation(client: TestClient, admin_headers: dict) -> None:
     org = create(client, "/api/v1/organizations", organization_payload(), admin_headers)
-    response = client.patch(f"/api/v1/organizations/{org['id']}", json={"verified": True}, headers=admin_headers)
+    response = client.patch(
+        f"/api/v1/organizations/{org['id']}", json={"verified": True}, headers=admin_headers
+    )
     assert response.status_code == 200 and response.json()["verified"] is True
     assert_problem(client.patch(f"/api/v1/organizations/{org['id']}", json={"verified": True}), 401)
 
@@ -69,7 +86,9 @@ def test_bad_organisation_is_422_naming_the_field(
 ) -> None:
     before = count(db)
     assert_problem(
-        client.post("/api/v1/organizations", json=organization_payload(**overrides), headers=admin_headers),
+        client.post(
+            "/api/v1/organizations", json=organization_payload(**overrides), headers=admin_headers
+        ),
         422,
         field,
     )

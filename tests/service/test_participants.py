@@ -16,8 +16,13 @@ def setup_event(client: TestClient, headers: dict) -> tuple[dict, dict, dict]:
     host = create(
         client,
         "/api/v1/organizations",
-        organization_payload(kind="province", name="UBND tỉnh Bắc Ninh", country="VN", province_code="24",
-                             languages=["vi"]),
+        organization_payload(
+            kind="province",
+            name="UBND tỉnh Bắc Ninh",
+            country="VN",
+            province_code="24",
+            languages=["vi"],
+        ),
         headers,
     )
     return event, guest, host
@@ -28,12 +33,25 @@ def test_registration_derives_side_and_shows_the_token_once(
 ) -> None:
     event, guest, host = setup_event(client, admin_headers)
     path = f"/api/v1/events/{event['id']}/participants"
-    p_guest = create(client, path, {"organization_id": guest["id"],
-                                     "delegates": [{"name": "Kim Min-jun", "email": "kim@hanbit.example"}]},
-                     admin_headers)
-    p_host = create(client, path, {"organization_id": host["id"], "max_meetings": 8,
-                                    "unavailable": [{"start": "2026-12-10T13:30", "end": "2026-12-10T15:00"}]},
-                    admin_headers)
+    p_guest = create(
+        client,
+        path,
+        {
+            "organization_id": guest["id"],
+            "delegates": [{"name": "Kim Min-jun", "email": "kim@hanbit.example"}],
+        },
+        admin_headers,
+    )
+    p_host = create(
+        client,
+        path,
+        {
+            "organization_id": host["id"],
+            "max_meetings": 8,
+            "unavailable": [{"start": "2026-12-10T13:30", "end": "2026-12-10T15:00"}],
+        },
+        admin_headers,
+    )
     assert p_guest["side"] == "guest" and p_host["side"] == "host"
     token = p_guest["token"]
     assert len(token) >= 40
@@ -56,8 +74,12 @@ def test_registration_derives_side_and_shows_the_token_once(
 
 def test_side_can_be_overridden(client: TestClient, admin_headers: dict) -> None:
     event, guest, _ = setup_event(client, admin_headers)
-    p = create(client, f"/api/v1/events/{event['id']}/participants",
-               {"organization_id": guest["id"], "side": "host"}, admin_headers)
+    p = create(
+        client,
+        f"/api/v1/events/{event['id']}/participants",
+        {"organization_id": guest["id"], "side": "host"},
+        admin_headers,
+    )
     assert p["side"] == "host"
 
 
@@ -68,8 +90,11 @@ def test_duplicate_registration_is_409_and_stores_nothing(
     path = f"/api/v1/events/{event['id']}/participants"
     create(client, path, {"organization_id": guest["id"]}, admin_headers)
     before = db.exec(select(func.count()).select_from(Participant)).one()
-    assert_problem(client.post(path, json={"organization_id": guest["id"]}, headers=admin_headers), 409,
-                   "body.organization_id")
+    assert_problem(
+        client.post(path, json={"organization_id": guest["id"]}, headers=admin_headers),
+        409,
+        "body.organization_id",
+    )
     assert db.exec(select(func.count()).select_from(Participant)).one() == before
 
 
@@ -81,11 +106,19 @@ def test_bad_participant_input(client: TestClient, admin_headers: dict, db: Sess
         ({"organization_id": 999999}, "body.organization_id"),
         ({"organization_id": guest["id"], "max_meetings": -1}, "body.max_meetings"),
         ({"organization_id": guest["id"], "delegates": [{"name": ""}]}, "body.delegates.0.name"),
-        ({"organization_id": guest["id"], "delegates": [{"name": "Kim", "email": "not-mail"}]},
-         "body.delegates.0.email"),
-        ({"organization_id": guest["id"],
-          "unavailable": [{"start": "2026-12-10T12:00:00+07:00", "end": "2026-12-10T11:00:00+07:00"}]},
-         "body.unavailable.0.end"),
+        (
+            {"organization_id": guest["id"], "delegates": [{"name": "Kim", "email": "not-mail"}]},
+            "body.delegates.0.email",
+        ),
+        (
+            {
+                "organization_id": guest["id"],
+                "unavailable": [
+                    {"start": "2026-12-10T12:00:00+07:00", "end": "2026-12-10T11:00:00+07:00"}
+                ],
+            },
+            "body.unavailable.0.end",
+        ),
     ]
     for payload, field in cases:
         assert_problem(client.post(path, json=payload, headers=admin_headers), 422, field)
@@ -107,8 +140,15 @@ def test_token_rotation_retires_the_old_token(client: TestClient, admin_headers:
 def test_directory_hides_other_delegates_emails(client: TestClient, admin_headers: dict) -> None:
     event, guest, host = setup_event(client, admin_headers)
     path = f"/api/v1/events/{event['id']}/participants"
-    p_guest = create(client, path, {"organization_id": guest["id"],
-                                     "delegates": [{"name": "Kim", "email": "kim@hanbit.example"}]}, admin_headers)
+    p_guest = create(
+        client,
+        path,
+        {
+            "organization_id": guest["id"],
+            "delegates": [{"name": "Kim", "email": "kim@hanbit.example"}],
+        },
+        admin_headers,
+    )
     p_host = create(client, path, {"organization_id": host["id"]}, admin_headers)
     listing = client.get(path, headers={"Authorization": f"Bearer {p_host['token']}"}).json()
     kim = next(i for i in listing["items"] if i["id"] == p_guest["id"])

@@ -29,8 +29,14 @@ def test_search_is_accent_insensitive_and_folds_d(client: TestClient) -> None:
 
 
 def test_every_merger_resolves(client: TestClient) -> None:
-    for former, current in [("Bình Định", "52"), ("Kon Tum", "51"), ("Hà Giang", "08"),
-                            ("Bà Rịa - Vũng Tàu", "79"), ("Vĩnh Phúc", "25"), ("Quảng Nam", "48")]:
+    for former, current in [
+        ("Bình Định", "52"),
+        ("Kon Tum", "51"),
+        ("Hà Giang", "08"),
+        ("Bà Rịa - Vũng Tàu", "79"),
+        ("Vĩnh Phúc", "25"),
+        ("Quảng Nam", "48"),
+    ]:
         items = client.get("/api/v1/provinces", params={"q": former}).json()["items"]
         assert current in [p["code"] for p in items], former
 

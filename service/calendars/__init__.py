@@ -1,0 +1,1 @@
+"""Calendar output: iCalendar feeds, invitations and the helpers the feed endpoints use."""

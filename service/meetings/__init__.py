@@ -1,0 +1,1 @@
+"""Meeting requests, scheduled meetings and the scheduler run."""

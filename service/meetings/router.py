@@ -1,0 +1,178 @@
+"""Routes for meetings: the organiser places, moves, cancels and locks; participants
+read their own agenda."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from service.auth.dependencies import ActorDep, OrganizerDep
+from service.auth.service import Actor
+from service.database import SessionDep
+from service.errors import invalid, not_found
+from service.events.models import EventSession
+from service.events.service import get_event, get_session_row
+from service.meetings import booking
+from service.meetings.languages import interpreter_needed
+from service.meetings.models import MeetingPublic, MeetingSource, MeetingStatus
+from service.organizations.models import Organization
+from service.pagination import Page, PageDep
+
+router = APIRouter(prefix="/events/{event_id}/meetings", tags=["meetings"])
+
+
+class MeetingCreate(BaseModel):
+    participants: list[int] = Field(min_length=2, max_length=2, examples=[[3, 12]])
+    session_id: int
+    slot: int = Field(ge=1, le=1000)
+    table: int = Field(ge=1, le=10_000)
+    locked: bool = False
+
+
+class MeetingUpdate(BaseModel):
+    session_id: int | None = None
+    slot: int | None = Field(default=None, ge=1, le=1000)
+    table: int | None = Field(default=None, ge=1, le=10_000)
+    status: MeetingStatus | None = Field(default=None, description="'cancelled' cancels it")
+    locked: bool | None = None
+
+
+def _public(session: Session, meeting: object) -> MeetingPublic:
+    row = session.get(EventSession, meeting.session_id)  # type: ignore[attr-defined]
+    return booking.meeting_public(meeting, row)  # type: ignore[arg-type]
+
+
+def _languages(session: Session, participant_id: int) -> list[str]:
+    from service.participants.models import Participant
+
+    participant = session.get(Participant, participant_id)
+    org = session.get(Organization, participant.organization_id) if participant else None
+    return list(org.languages) if org else []
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Place a meeting directly")
+def create_meeting(
+    event_id: int, data: MeetingCreate, session: SessionDep, _: OrganizerDep
+) -> MeetingPublic:
+    get_event(session=session, event_id=event_id)
+    a, b = booking.require_same_event_pair(
+        session=session,
+        event_id=event_id,
+        a_id=data.participants[0],
+        b_id=data.participants[1],
+        field_a="body.participants.0",
+        field_b="body.participants.1",
+    )
+    try:
+        event_session = get_session_row(session=session, event_id=event_id, session_id=data.session_id)
+    except Exception as exc:
+        raise invalid("body.session_id", f"unknown session {data.session_id}") from exc
+    booking.check_placement(event_session=event_session, slot=data.slot, table_no=data.table, field="body")
+    language = interpreter_needed(
+        _languages(session, a.id),  # type: ignore[arg-type]
+        _languages(session, b.id),  # type: ignore[arg-type]
+        list(event_session.interpreters),
+    )
+    meeting = booking.place_meeting(
+        session=session,
+        event_id=event_id,
+        a=a,
+        b=b,
+        placement=booking.Placement(event_session, data.slot, data.table),
+        source=MeetingSource.organizer,
+        interpreter_language=language,
+        locked=data.locked,
+    )
+    return _public(session, meeting)
+
+
+def _visible_participant(actor: Actor, event_id: int, participant_id: int | None) -> int | None:
+    if actor.is_organizer:
+        return participant_id
+    if actor.event_id != event_id:
+        raise not_found(f"event {event_id} meetings")
+    if participant_id is not None and participant_id != actor.participant_id:
+        raise not_found(f"participant {participant_id}")
+    return actor.participant_id
+
+
+@router.get(
+    "",
+    summary="Meetings of the event (organisers) or of one participant",
+    description="A participant sees only its own meetings, with or without `participant_id`.",
+)
+def list_meetings(
+    event_id: int,
+    session: SessionDep,
+    actor: ActorDep,
+    page: PageDep,
+    participant_id: Annotated[int | None, Query()] = None,
+    include_cancelled: bool = True,
+) -> Page[MeetingPublic]:
+    get_event(session=session, event_id=event_id)
+    participant_id = _visible_participant(actor, event_id, participant_id)
+    meetings = booking.list_meetings(
+        session=session,
+        event_id=event_id,
+        participant_id=participant_id,
+        include_cancelled=include_cancelled,
+    )
+    sessions = {s.id: s for s in session.exec(_sessions_of(event_id)).all()}
+    items = [
+        booking.meeting_public(m, sessions[m.session_id])
+        for m in meetings[page.offset : page.offset + page.limit]
+    ]
+    return Page(items=items, total=len(meetings), limit=page.limit, offset=page.offset)
+
+
+def _sessions_of(event_id: int):  # noqa: ANN202
+    from sqlmodel import select
+
+    return select(EventSession).where(EventSession.event_id == event_id)
+
+
+@router.get("/{meeting_id}", summary="One meeting")
+def get_meeting(event_id: int, meeting_id: int, session: SessionDep, actor: ActorDep) -> MeetingPublic:
+    meeting = booking.get_meeting(session=session, event_id=event_id, meeting_id=meeting_id)
+    if not actor.is_organizer and actor.participant_id not in (
+        meeting.participant_a_id,
+        meeting.participant_b_id,
+    ):
+        raise not_found(f"meeting {meeting_id}")
+    return _public(session, meeting)
+
+
+@router.patch(
+    "/{meeting_id}",
+    summary="Move, cancel, lock or unlock a meeting",
+    description="A move or a cancellation raises the meeting's sequence so calendars update it.",
+)
+def update_meeting(
+    event_id: int, meeting_id: int, data: MeetingUpdate, session: SessionDep, _: OrganizerDep
+) -> MeetingPublic:
+    meeting = booking.get_meeting(session=session, event_id=event_id, meeting_id=meeting_id)
+    if data.status is MeetingStatus.cancelled:
+        booking.cancel_meeting(session=session, meeting=meeting)
+        return _public(session, meeting)
+    if data.status is MeetingStatus.scheduled and meeting.status is MeetingStatus.cancelled:
+        raise invalid("body.status", "a cancelled meeting cannot be restored; place a new one")
+    if data.session_id is not None or data.slot is not None or data.table is not None:
+        session_id = data.session_id or meeting.session_id
+        try:
+            event_session = get_session_row(session=session, event_id=event_id, session_id=session_id)
+        except Exception as exc:
+            raise invalid("body.session_id", f"unknown session {session_id}") from exc
+        slot = data.slot or meeting.slot
+        table_no = data.table or meeting.table_no
+        booking.check_placement(event_session=event_session, slot=slot, table_no=table_no, field="body")
+        booking.move_meeting(
+            session=session,
+            meeting=meeting,
+            placement=booking.Placement(event_session, slot, table_no),
+        )
+    if data.locked is not None:
+        booking.set_locked(session=session, meeting=meeting, locked=data.locked)
+    return _public(session, meeting)
