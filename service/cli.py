@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 from sqlmodel import Session
 
@@ -33,9 +35,21 @@ def _prepare_database(*, demo: bool) -> None:
     engine.dispose()
 
 
+def _exit_cleanly(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from service.config import get_settings
+    from service.logging_setup import uvicorn_log_config
+
+    # uvicorn answers SIGTERM by draining in-flight requests (up to the graceful timeout)
+    # and then re-raising the signal, which would end the process "killed by SIGTERM".
+    # The drain is the clean stop a supervisor asked for, so the re-raised signal lands
+    # here and the process exits 0. Before uvicorn starts it stops the migration cleanly.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     _prepare_database(demo=args.demo)
     uvicorn.run(
         "service.main:create_app",
@@ -45,7 +59,10 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=True,
         timeout_graceful_shutdown=10,
-        log_level="warning",
+        # uvicorn's access log would print query strings (tokens); the app's own JSON
+        # request log (service.middleware) replaces it, and uvicorn's lines are JSON too.
+        access_log=False,
+        log_config=uvicorn_log_config(get_settings().log_level),
     )
     return 0
 

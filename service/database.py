@@ -2,22 +2,74 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
+
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+class _SQLiteWriteGate:
+    """One writer at a time per process, handed over the moment it is free.
+
+    Every SQLite transaction takes the write lock up front (BEGIN IMMEDIATE). Left to
+    SQLite, the threads of a worker waiting for it poll in the busy handler, sleeping up
+    to 100 ms between tries, which under a burst leaves the CPU idle and the latency in
+    seconds. Threads of this process queue on a lock instead and are woken at once;
+    other processes (a `meetx` command beside the server) still wait on busy_timeout.
+    Each pooled connection records whether it holds the gate, so a connection returned
+    to the pool without commit or rollback (an unclosed session) still releases it.
+    """
+
+    _HELD = "meetx_write_gate"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def enter(self, info: dict[Any, Any]) -> None:
+        if not self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_S):
+            raise sa.exc.OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        info[self._HELD] = True
+
+    def leave(self, info: dict[Any, Any] | None) -> None:
+        if info is not None and info.pop(self._HELD, False):
+            self._lock.release()
+
+
+_SQLITE_INT_MIN, _SQLITE_INT_MAX = -(2**63), 2**63 - 1
+
+
+def _widen(parameters: Any) -> Any:
+    def fits(value: Any) -> Any:
+        if type(value) is int and not _SQLITE_INT_MIN <= value <= _SQLITE_INT_MAX:
+            return float(value)
+        return value
+
+    if isinstance(parameters, dict):
+        return {key: fits(value) for key, value in parameters.items()}
+    if isinstance(parameters, list | tuple):
+        return type(parameters)(fits(value) for value in parameters)
+    return parameters
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for the URL. SQLite gets WAL, foreign keys and a busy timeout on every
     connection, so concurrent writers wait instead of failing and references are enforced."""
     if url.startswith("sqlite"):
-        connect_args = {"check_same_thread": False, "timeout": 30}
+        connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
         engine = create_engine(url, connect_args=connect_args, **kwargs)
+        gate = _SQLiteWriteGate()
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -26,26 +78,74 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
             if ":memory:" not in url and "mode=memory" not in url:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        @sa.event.listens_for(engine, "before_cursor_execute", retval=True)
+        def _sqlite_wide_integers(
+            _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
+        ) -> tuple[str, Any]:
+            # SQLite cannot bind an integer beyond 64 bits (OverflowError, a 500 for
+            # /events/99999999999999999999); PostgreSQL compares it as numeric and finds
+            # nothing. Bound as REAL it compares numerically here too, and matches no row.
+            if many:
+                return statement, [_widen(row) for row in parameters]
+            return statement, _widen(parameters)
+
         @sa.event.listens_for(engine, "begin")
         def _sqlite_begin(conn: sa.Connection) -> None:
             # IMMEDIATE takes the write lock up front: two racing writers serialise on
             # busy_timeout instead of one failing at commit with "database is locked".
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            info = conn.connection.info
+            gate.enter(info)
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                gate.leave(info)
+                raise
+
+        @sa.event.listens_for(engine, "commit")
+        @sa.event.listens_for(engine, "rollback")
+        def _sqlite_end(conn: sa.Connection) -> None:
+            # Fired as COMMIT or ROLLBACK starts; SQLite's own lock covers the instant
+            # until it completes, so the next writer may wait a millisecond in the busy
+            # handler, never longer.
+            try:
+                info = conn.connection.info
+            except sa.exc.SQLAlchemyError:
+                return  # an invalidated connection: the pool's invalidate event releases it
+            gate.leave(info)
+
+        @sa.event.listens_for(engine.pool, "checkin")
+        @sa.event.listens_for(engine.pool, "invalidate")
+        def _sqlite_returned(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+            gate.leave(record.info if record is not None else None)
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, from the engine the app was built with."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, from the engine the app was built with.
+
+    Async, so FastAPI opens it on the event loop (a Session does no I/O until its first
+    query, which runs in the handler's thread) instead of sending the request to a worker
+    thread and back twice. Closing rolls back over the connection, so it runs in a thread,
+    shielded from cancellation so the connection (and SQLite's write gate) always returns.
+    """
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        with anyio.CancelScope(shield=True):
+            if session.in_transaction():
+                # A limiter of its own: a busy thread pool must not hold up a release.
+                await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
+            else:
+                session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

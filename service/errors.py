@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -133,7 +134,44 @@ _TITLES = {
 }
 
 
+_ERRORS_DESCRIPTION = (
+    "problem+json (RFC 9457): 401 without credentials, 403 with the wrong ones, 404 unknown "
+    "or not yours, 409 conflict, 413 body too large, 422 invalid input naming the fields"
+)
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Every operation in the OpenAPI schema answers its errors as problem+json, so
+    clients (and schema-driven fuzzers) can rely on the error body's shape."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(problem.pop("$defs", {}))
+        components["Problem"] = problem
+        content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("4XX", {"description": _ERRORS_DESCRIPTION})
+                for status, response in responses.items():
+                    # A route that documents another error body (HTML, calendar) keeps it.
+                    media_types = set(response.get("content", {}))
+                    if status[:1] in ("4", "5") and media_types <= {"application/json"}:
+                        response["content"] = dict(content)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    _document_problems(app)
+
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(
@@ -163,6 +201,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail,
             instance=request.url.path,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(sa_exc.DataError)
+    async def _unrepresentable(request: Request, exc: sa_exc.DataError) -> JSONResponse:
+        # The database refused a value the validators let through (a number beyond its
+        # integer range in a query or body, say): the client's input, not a server fault.
+        # The driver's message quotes SQL and parameters, so it stays out of the answer.
+        return problem_response(
+            422,
+            _TITLES[422],
+            "A value is out of the range the database can store or compare",
+            instance=request.url.path,
         )
 
     @app.exception_handler(Exception)

@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -41,3 +42,24 @@ def configure_logging(level: str) -> logging.Logger:
     logger.setLevel(level)
     logger.propagate = False
     return logger
+
+
+def uvicorn_log_config(level: str) -> dict[str, Any]:
+    """logging.dictConfig for uvicorn's own loggers: the same JSON lines as the app's,
+    and no access log (the app logs each request itself, without query strings)."""
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "json",
+        "stream": "ext://sys.stderr",
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"json": handler},
+        "loggers": {
+            "uvicorn": {"handlers": ["json"], "level": level.upper(), "propagate": False},
+            "uvicorn.error": {"level": level.upper()},
+            "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        },
+    }

@@ -9,17 +9,27 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import Engine
 
 from service import __version__
+from service.calendars.router import router as calendars_router
 from service.config import Settings, get_settings
 from service.database import make_engine
 from service.errors import install_problem_handlers
 from service.events.router import router as events_router
 from service.health.router import router as health_router
 from service.logging_setup import configure_logging
+from service.meetings.requests_router import router as meeting_requests_router
 from service.meetings.router import router as meetings_router
-from service.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from service.meetings.schedule_router import router as schedule_router
+from service.middleware import (
+    BodySizeLimitMiddleware,
+    InFlightLimitMiddleware,
+    RequestContextMiddleware,
+    UnrepresentableInputMiddleware,
+)
 from service.organizations.router import router as organizations_router
+from service.pages.router import install_pages
 from service.participants.router import router as participants_router
 from service.reference.router import router as reference_router
+from service.suggestions.router import router as suggestions_router
 
 API_PREFIX = "/api/v1"
 
@@ -42,6 +52,10 @@ def api_router() -> APIRouter:
         organizations_router,
         participants_router,
         meetings_router,
+        suggestions_router,
+        meeting_requests_router,
+        schedule_router,
+        calendars_router,
     ):
         router.include_router(domain_router)
     return router
@@ -75,6 +89,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router())
+    install_pages(app)
+    app.add_middleware(InFlightLimitMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(UnrepresentableInputMiddleware)
     app.add_middleware(RequestContextMiddleware, logger=logger)
     return app

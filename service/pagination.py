@@ -24,10 +24,11 @@ class PageParams(BaseModel):
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX, description="Items per page")] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")] = 0,
 ) -> PageParams:
+    # Async: pure parsing, so no worker-thread round trip (see service.auth.dependencies).
     return PageParams(limit=limit, offset=offset)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -16,18 +18,23 @@ bearer = HTTPBearer(auto_error=False, description="Organiser or participant toke
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
-def optional_actor(
+async def optional_actor(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor | None:
+    """The caller, or None without credentials. Async so an anonymous request never
+    leaves the event loop; a token is looked up in a worker thread (a database query)."""
     if credentials is None:
         return None
     admin = request.app.state.settings.admin_token
-    actor = resolve_token(
-        session=session,
-        token=credentials.credentials,
-        admin_token=admin.get_secret_value() if admin else None,
+    actor = await anyio.to_thread.run_sync(
+        partial(
+            resolve_token,
+            session=session,
+            token=credentials.credentials,
+            admin_token=admin.get_secret_value() if admin else None,
+        )
     )
     if actor is None:
         raise ProblemError(
@@ -36,7 +43,12 @@ def optional_actor(
     return actor
 
 
-def required_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+# The checks below do no I/O: `async def` keeps them on the event loop, where a plain
+# `def` would cost each request a hop to a worker thread and back (and under load a wait
+# for the GIL on each side).
+
+
+async def required_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
     if actor is None:
         raise ProblemError(
             401,
@@ -47,7 +59,7 @@ def required_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> A
     return actor
 
 
-def organizer(actor: Annotated[Actor, Depends(required_actor)]) -> Actor:
+async def organizer(actor: Annotated[Actor, Depends(required_actor)]) -> Actor:
     if not actor.is_organizer:
         raise ProblemError(403, "Không có quyền / Forbidden", "Organisers only")
     return actor

@@ -7,6 +7,8 @@ import hmac
 import secrets
 
 TOKEN_BYTES = 32  # 256 bits of entropy
+PARTICIPANT_PREFIX = "mxp"
+ORGANIZER_PREFIX = "mxo"
 
 
 def new_token(prefix: str) -> str:

@@ -12,6 +12,8 @@ from sqlmodel import Column, Field, SQLModel
 from service.database import UTCDateTime, utcnow
 from service.types import CountryCode, LanguageCode, LongText, Name, ShortText, TimeZoneName
 
+MATCH_COMPONENTS = ("sector", "text", "potential", "language", "preference")
+
 
 class EventStatus(enum.StrEnum):
     draft = "draft"
@@ -91,6 +93,26 @@ class EventUpdate(SQLModel):
     allow_same_side: bool | None = None
     request_expiry_hours: int | None = Field(default=None, ge=1, le=24 * 30)
     max_pending_requests: int | None = Field(default=None, ge=1, le=1000)
+    match_weights: dict[str, float] | None = Field(
+        default=None,
+        description="Weights of the match components: sector, text, potential, language, "
+        "preference (non-negative; normalised to sum 1)",
+        schema_extra={"examples": [{"sector": 0.3, "text": 0.35, "potential": 0.15}]},
+    )
+
+    @field_validator("match_weights")
+    @classmethod
+    def _known_components(cls, weights: dict[str, float] | None) -> dict[str, float] | None:
+        if weights is None:
+            return None
+        unknown = set(weights) - set(MATCH_COMPONENTS)
+        if unknown:
+            raise ValueError(f"unknown components {sorted(unknown)}; use {list(MATCH_COMPONENTS)}")
+        if any(not 0 <= w <= 100 for w in weights.values()):
+            raise ValueError("weights must be between 0 and 100")
+        if weights and sum(weights.values()) <= 0:
+            raise ValueError("at least one weight must be positive")
+        return weights
 
 
 class Event(EventBase, table=True):

@@ -60,7 +60,9 @@ def _flush_or_conflict(session: Session, what: str) -> None:
         session.flush()
     except sa.exc.IntegrityError as exc:
         session.rollback()
-        raise conflict(f"{what}: the table or a participant is already booked in that slot") from exc
+        raise conflict(
+            f"{what}: the table or a participant is already booked in that slot"
+        ) from exc
 
 
 def place_meeting(
@@ -217,7 +219,9 @@ def list_meetings(
         )
     if not include_cancelled:
         statement = statement.where(Meeting.status == MeetingStatus.scheduled)
-    return list(session.exec(statement.order_by(Meeting.starts_at, Meeting.table_no, Meeting.id)).all())  # type: ignore[arg-type]
+    return list(
+        session.exec(statement.order_by(Meeting.starts_at, Meeting.table_no, Meeting.id)).all()
+    )  # type: ignore[arg-type]
 
 
 def meeting_public(meeting: Meeting, event_session: EventSession) -> MeetingPublic:

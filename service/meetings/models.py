@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlmodel import Column, Field, SQLModel, UniqueConstraint
@@ -22,7 +23,7 @@ from service.database import UTCDateTime, utcnow
 from service.types import LongText
 
 
-class RequestStatus(str, enum.Enum):
+class RequestStatus(enum.StrEnum):
     pending = "pending"
     accepted = "accepted"
     declined = "declined"
@@ -30,12 +31,12 @@ class RequestStatus(str, enum.Enum):
     withdrawn = "withdrawn"
 
 
-class MeetingStatus(str, enum.Enum):
+class MeetingStatus(enum.StrEnum):
     scheduled = "scheduled"
     cancelled = "cancelled"
 
 
-class MeetingSource(str, enum.Enum):
+class MeetingSource(enum.StrEnum):
     request = "request"  # an accepted request: required
     suggestion = "suggestion"  # placed by the scheduler from the suggestions
     organizer = "organizer"  # created directly by an organiser: required
@@ -95,9 +96,12 @@ class MeetingRequestPublic(MeetingRequestBase):
     id: int
     event_id: int
     status: RequestStatus
-    expires_at: datetime | None
+    expires_at: datetime | None = Field(
+        description="While pending: when the request expires if nobody answers"
+    )
     responded_at: datetime | None
     created_at: datetime
+    updated_at: datetime
 
 
 # ---------------------------------------------------------------- meetings
@@ -182,7 +186,7 @@ class MeetingPublic(SQLModel):
 # ---------------------------------------------------------------- preferences
 
 
-class PreferenceKind(str, enum.Enum):
+class PreferenceKind(enum.StrEnum):
     wish = "wish"  # the participant would like to meet the other
     block = "block"  # never suggest or schedule this pair
 
@@ -203,3 +207,99 @@ class PairPreference(SQLModel, table=True):
         sa_column=Column(sa.Enum(PreferenceKind, native_enum=False, length=8), nullable=False)
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PreferenceCreate(SQLModel):
+    from_participant_id: int
+    to_participant_id: int
+    kind: PreferenceKind
+
+    model_config = {  # type: ignore[assignment]
+        "json_schema_extra": {
+            "examples": [{"from_participant_id": 12, "to_participant_id": 3, "kind": "wish"}]
+        }
+    }
+
+
+class PreferencePublic(SQLModel):
+    id: int
+    event_id: int
+    from_participant_id: int
+    to_participant_id: int
+    kind: PreferenceKind
+    created_at: datetime
+
+
+# ---------------------------------------------------------------- scheduler run
+
+
+class ScheduleOptions(SQLModel):
+    dry_run: bool = Field(default=False, description="Compute and report, store nothing")
+    fill: bool = Field(
+        default=True, description="Fill free places with the best suggested meetings"
+    )
+    time_limit_s: float = Field(default=20, ge=1, le=300, description="Solver time limit")
+    replan: bool = Field(
+        default=False,
+        description="Re-plan every meeting but the locked ones; by default existing meetings "
+        "keep their slot and table whenever they can",
+    )
+    max_suggestions_per_participant: int = Field(
+        default=8, ge=1, le=50, description="Suggested partners considered per participant"
+    )
+
+    model_config = {  # type: ignore[assignment]
+        "json_schema_extra": {"examples": [{"dry_run": True, "fill": True, "time_limit_s": 20}]}
+    }
+
+
+class SchedulePlace(SQLModel):
+    session_id: int
+    slot: int
+    table: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+class ScheduleChange(SQLModel):
+    meeting_id: int | None = Field(description="None for a meeting added by a dry run")
+    participants: list[int]
+    action: Literal["add", "move", "cancel", "keep"]
+    from_: SchedulePlace | None = Field(default=None, alias="from", description="Place before")
+    to: SchedulePlace | None = Field(default=None, description="Place after")
+    required: bool
+    source: MeetingSource
+    request_id: int | None = None
+    score: float | None = None
+    interpreter_language: str | None = None
+
+    model_config = {"populate_by_name": True}  # type: ignore[assignment]
+
+
+class UnplacedMeeting(SQLModel):
+    request_id: int | None = None
+    meeting_id: int | None = None
+    pair: str = Field(description="'low:high' participant ids")
+    participants: list[int]
+    reason: str
+
+
+class ScheduleReport(SQLModel):
+    status: str = Field(description="optimal | feasible | infeasible (from the solver)")
+    dry_run: bool
+    placed: int = Field(description="Live meetings of the schedule after the run")
+    added: int
+    moved: int
+    kept: int
+    cancelled: int
+    unplaced: list[UnplacedMeeting] = Field(description="Required meetings left out, and why")
+    required_total: int
+    required_placed: int
+    optional_placed: int
+    score: float = Field(description="Total score of the optional meetings placed")
+    breaks: int = Field(
+        description="Idle stretches between two meetings of a participant within a session"
+    )
+    elapsed_s: float
+    solver_elapsed_s: float
+    changes: list[ScheduleChange]

@@ -67,10 +67,14 @@ def create_meeting(
         field_b="body.participants.1",
     )
     try:
-        event_session = get_session_row(session=session, event_id=event_id, session_id=data.session_id)
+        event_session = get_session_row(
+            session=session, event_id=event_id, session_id=data.session_id
+        )
     except Exception as exc:
         raise invalid("body.session_id", f"unknown session {data.session_id}") from exc
-    booking.check_placement(event_session=event_session, slot=data.slot, table_no=data.table, field="body")
+    booking.check_placement(
+        event_session=event_session, slot=data.slot, table_no=data.table, field="body"
+    )
     language = interpreter_needed(
         _languages(session, a.id),  # type: ignore[arg-type]
         _languages(session, b.id),  # type: ignore[arg-type]
@@ -93,7 +97,7 @@ def _visible_participant(actor: Actor, event_id: int, participant_id: int | None
     if actor.is_organizer:
         return participant_id
     if actor.event_id != event_id:
-        raise not_found(f"event {event_id} meetings")
+        raise not_found(f"event {event_id}")
     if participant_id is not None and participant_id != actor.participant_id:
         raise not_found(f"participant {participant_id}")
     return actor.participant_id
@@ -128,14 +132,16 @@ def list_meetings(
     return Page(items=items, total=len(meetings), limit=page.limit, offset=page.offset)
 
 
-def _sessions_of(event_id: int):  # noqa: ANN202
+def _sessions_of(event_id: int):
     from sqlmodel import select
 
     return select(EventSession).where(EventSession.event_id == event_id)
 
 
 @router.get("/{meeting_id}", summary="One meeting")
-def get_meeting(event_id: int, meeting_id: int, session: SessionDep, actor: ActorDep) -> MeetingPublic:
+def get_meeting(
+    event_id: int, meeting_id: int, session: SessionDep, actor: ActorDep
+) -> MeetingPublic:
     meeting = booking.get_meeting(session=session, event_id=event_id, meeting_id=meeting_id)
     if not actor.is_organizer and actor.participant_id not in (
         meeting.participant_a_id,
@@ -162,12 +168,16 @@ def update_meeting(
     if data.session_id is not None or data.slot is not None or data.table is not None:
         session_id = data.session_id or meeting.session_id
         try:
-            event_session = get_session_row(session=session, event_id=event_id, session_id=session_id)
+            event_session = get_session_row(
+                session=session, event_id=event_id, session_id=session_id
+            )
         except Exception as exc:
             raise invalid("body.session_id", f"unknown session {session_id}") from exc
         slot = data.slot or meeting.slot
         table_no = data.table or meeting.table_no
-        booking.check_placement(event_session=event_session, slot=slot, table_no=table_no, field="body")
+        booking.check_placement(
+            event_session=event_session, slot=slot, table_no=table_no, field="body"
+        )
         booking.move_meeting(
             session=session,
             meeting=meeting,

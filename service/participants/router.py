@@ -67,7 +67,8 @@ def list_participants(
 ) -> Page[ParticipantPublic]:
     get_event(session=session, event_id=event_id)
     if not actor.is_organizer and actor.event_id != event_id:
-        raise ProblemError(403, "Không có quyền / Forbidden", "Not a participant of this event")
+        # The same answer as for an unknown event: a draft event's existence stays hidden.
+        raise not_found(f"event {event_id}")
     rows, total = service.list_participants(
         session=session, event_id=event_id, side=side, limit=page.limit, offset=page.offset
     )

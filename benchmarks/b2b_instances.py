@@ -1,0 +1,247 @@
+"""Published B2B meeting-scheduling instances (JAIR 74, 2022): scheduler vs proven optima.
+
+    PYTHONPATH=. python benchmarks/b2b_instances.py [--dir ../shared/b2b] [--time-limit 10]
+                                                    [--baseline] [--baseline-time 20]
+
+Reads the MiniZinc .dzn files (format in the folder's README), converts each to the
+scheduler's problem format (all meetings required, session -> allowed_slots, forbidden ->
+unavailable, fixed -> fixed_slot, precedences -> after, fairness d = 2 ->
+max_break_spread 2), solves it and checks the schedule with an independent validator.
+`--baseline` also runs the plain CP-SAT model the README describes (one Boolean per
+meeting and slot, block starts counted per participant, 2 workers) for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import itertools
+
+from matching.scheduler import parse_problem, solve
+
+DEFAULT_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "b2b"
+# Proven optima (breaks, fairness d = 2) from the folder's README; None = infeasible.
+OPTIMA: dict[str, int | None] = {
+    "tic-12.original": 0,
+    "tic-12crafc.original": 0,
+    "tic-13.original": 0,
+    "tic-13crafb.original": 0,
+    "tic-13crafc.original": 4,
+    "tic-14crafa.original": 0,
+    "tic-14crafc.original": 0,
+    "tic-14crafd.original": 0,
+    "ticf-13crafa.original": 0,
+    "ticf-13crafb.original": 3,
+    "ticf-13crafc.original": 1,
+    "ticf-14crafa.original": 0,
+    "tic-13.forb0003": None,
+    "tic-13crafc.fixed020-Forb": 6,
+    "tic-13crafc.prec15": 4,
+}
+
+
+def parse_dzn(text: str) -> dict[str, Any]:
+    """The assignments of a .dzn file: ints, int arrays, 2-d arrays and arrays of sets."""
+    text = re.sub(r"%.*", "", text)
+    values: dict[str, Any] = {}
+    for name, body in re.findall(r"(\w+)\s*=\s*(.*?);", text, flags=re.S):
+        body = body.strip()
+        if body.startswith("[|"):
+            rows = [row for row in body[2:-2].split("|") if row.strip()]
+            values[name] = [[int(v) for v in row.replace(",", " ").split()] for row in rows]
+        elif body.startswith("["):
+            inner = body[1:-1]
+            if "{" in inner:
+                values[name] = [
+                    [int(v) for v in group.replace(",", " ").split()]
+                    for group in re.findall(r"\{(.*?)\}", inner, flags=re.S)
+                ]
+            else:
+                values[name] = [int(v) for v in inner.replace(",", " ").split()]
+        else:
+            values[name] = int(body)
+    return values
+
+
+def dzn_to_problem(text: str) -> dict[str, Any]:
+    d = parse_dzn(text)
+    slots, morning = d["nTotalSlots"], d["nMorningSlots"]
+    participants = []
+    for i in range(d["nBusiness"]):
+        forbidden = d["forbidden"][i] if i < len(d["forbidden"]) else []
+        participants.append(
+            {"id": f"b{i + 1}", "unavailable": sorted({s for s in forbidden if s != 0})}
+        )
+    meetings = []
+    for j, (a, b, session) in enumerate(d["requested"]):
+        meeting: dict[str, Any] = {
+            "id": f"m{j + 1}",
+            "participants": [f"b{a}", f"b{b}"],
+            "required": True,
+        }
+        if session == 1:
+            meeting["allowed_slots"] = list(range(1, morning + 1))
+        elif session == 2:
+            meeting["allowed_slots"] = list(range(morning + 1, slots + 1))
+        if d["fixed"][j]:
+            meeting["fixed_slot"] = d["fixed"][j]
+        if d["precedences"][j]:
+            meeting["after"] = [f"m{k}" for k in d["precedences"][j]]
+        meetings.append(meeting)
+    return {
+        "slots": slots,
+        "tables": d["nTables"],
+        "participants": participants,
+        "meetings": meetings,
+        "objective": {"minimize_breaks": True, "max_break_spread": 2},
+    }
+
+
+def validate(data: dict[str, Any], assignments: list[dict[str, int | str]]) -> tuple[bool, int]:
+    """Independent check of a complete schedule; returns (valid, breaks)."""
+    meetings = {m["id"]: m for m in data["meetings"]}
+    unavailable = {p["id"]: set(p["unavailable"]) for p in data["participants"]}
+    slot_of = {str(a["meeting"]): int(a["slot"]) for a in assignments}
+    ok = set(slot_of) == set(meetings)
+    per_slot = Counter(slot_of.values())
+    ok &= all(n <= data["tables"] for n in per_slot.values())
+    seats = Counter((int(a["slot"]), int(a["table"])) for a in assignments)
+    ok &= all(n == 1 for n in seats.values())
+    ok &= all(1 <= int(a["table"]) <= data["tables"] for a in assignments)
+    timeline: dict[str, list[int]] = {}
+    for mid, s in slot_of.items():
+        m = meetings[mid]
+        ok &= s in m.get("allowed_slots", [s]) and s == m.get("fixed_slot", s)
+        ok &= all(slot_of.get(before, 0) < s for before in m.get("after", []))
+        for pid in m["participants"]:
+            ok &= s not in unavailable[pid]
+            timeline.setdefault(pid, []).append(s)
+    breaks = []
+    for taken in timeline.values():
+        taken.sort()
+        ok &= len(set(taken)) == len(taken)
+        breaks.append(sum(1 for x, y in itertools.pairwise(taken) if y > x + 1))
+    spread = max(breaks) - min(breaks) if breaks else 0
+    ok &= spread <= data["objective"]["max_break_spread"]
+    return bool(ok), sum(breaks)
+
+
+def baseline(data: dict[str, Any], seconds: float) -> tuple[str, int | None, float]:
+    """The plain CP-SAT model: x[m, s], block starts per participant, 2 workers."""
+    started = time.perf_counter()
+    slots = data["slots"]
+    model = cp_model.CpModel()
+    unavailable = {p["id"]: set(p["unavailable"]) for p in data["participants"]}
+    x: dict[tuple[str, int], cp_model.IntVar] = {}
+    slot_var = {}
+    for m in data["meetings"]:
+        a, b = m["participants"]
+        options = m.get("allowed_slots", range(1, slots + 1))
+        if "fixed_slot" in m:
+            options = [m["fixed_slot"]]
+        options = [s for s in options if s not in unavailable[a] | unavailable[b]]
+        for s in options:
+            x[m["id"], s] = model.new_bool_var("")
+        model.add_exactly_one(x[m["id"], s] for s in options)
+        slot_var[m["id"]] = sum(s * x[m["id"], s] for s in options)
+    for m in data["meetings"]:
+        for before in m.get("after", []):
+            model.add(slot_var[before] < slot_var[m["id"]])
+    for s in range(1, slots + 1):
+        model.add(sum(v for (_, t), v in x.items() if t == s) <= data["tables"])
+    breaks = []
+    for p in data["participants"]:
+        mine = [m["id"] for m in data["meetings"] if p["id"] in m["participants"]]
+        if not mine:
+            continue
+        busy = []
+        for s in range(1, slots + 1):
+            literals = [x[mid, s] for mid in mine if (mid, s) in x]
+            var = model.new_bool_var("")
+            model.add(sum(literals) == var)
+            busy.append(var)
+        starts = []
+        for i, var in enumerate(busy):
+            start = model.new_bool_var("")
+            model.add(start >= var - (busy[i - 1] if i else 0))
+            starts.append(start)
+        count = model.new_int_var(0, slots, "")
+        model.add(count == sum(starts) - 1)
+        breaks.append(count)
+    high, low = model.new_int_var(0, slots, ""), model.new_int_var(0, slots, "")
+    model.add_max_equality(high, breaks)
+    model.add_min_equality(low, breaks)
+    model.add(high - low <= data["objective"]["max_break_spread"])
+    model.minimize(sum(breaks))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    solver.parameters.max_time_in_seconds = seconds
+    status = solver.solve(model)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    value = round(solver.objective_value) if found else None
+    return solver.status_name(status).lower(), value, time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--time-limit", type=float, default=10.0)
+    parser.add_argument("--baseline", action="store_true")
+    parser.add_argument("--baseline-time", type=float, default=20.0)
+    parser.add_argument("instances", nargs="*", help="instance names (default: all)")
+    args = parser.parse_args(argv)
+    names = args.instances or list(OPTIMA)
+    columns = [
+        "instance",
+        "participants",
+        "meetings",
+        "status",
+        "breaks",
+        "optimum",
+        "seconds",
+        "valid",
+    ]
+    if args.baseline:
+        columns += ["baseline status", "baseline breaks", "baseline s"]
+    print(" | ".join(columns))
+    print("|".join("---" for _ in columns))
+    for name in names:
+        data = dzn_to_problem((args.dir / f"{name}.dzn").read_text(encoding="utf-8"))
+        started = time.perf_counter()
+        solution = solve(parse_problem(data), time_limit_s=args.time_limit).to_dict()
+        seconds = time.perf_counter() - started
+        if solution["status"] == "infeasible":
+            valid_text = "n/a (infeasible)"
+        else:
+            valid, breaks = validate(data, solution["assignments"])
+            valid_text = "yes" if valid and breaks == solution["breaks"] else "NO"
+        optimum = OPTIMA.get(name, "?")
+        row = [
+            name,
+            str(len(data["participants"])),
+            str(len(data["meetings"])),
+            solution["status"],
+            str(solution["breaks"]) if solution["status"] != "infeasible" else "-",
+            "infeasible" if optimum is None else str(optimum),
+            f"{seconds:.1f}",
+            valid_text,
+        ]
+        if args.baseline:
+            status, value, spent = baseline(data, args.baseline_time)
+            row += [status, "-" if value is None else str(value), f"{spent:.1f}"]
+        print(" | ".join(row), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

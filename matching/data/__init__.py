@@ -1,0 +1,1 @@
+"""Data files the matcher ships: the bilingual domain glossary and stop words."""

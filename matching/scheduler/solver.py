@@ -1,0 +1,532 @@
+"""The B2B meeting scheduler: lexicographic optimisation in phases.
+
+1. Greedy construction (valid, fast): a fallback and the first hint.
+2. Placement phases on the slot model (CP-SAT), each keeping the optimum of the previous
+   one as a constraint: place the most required meetings; move the fewest meetings that
+   have a `current` place; maximise the optional score. A phase is skipped when a simple
+   bound proves the hint optimal. Large days use large-neighbourhood search instead of a
+   single model (see `neighbourhood.py`).
+3. Break phase, over the set of meetings selected above: a break-free schedule is sought
+   first with a dedicated model (see `contiguous.py`); failing that, breaks are minimised
+   directly, with the `max_break_spread` bound as a heavily penalised soft term so that the
+   search always has a schedule in hand, then by neighbourhood search.
+Required meetings that the greedy start cannot all place go through the same break-free
+search first, as it often places everyone on tight days where a plain model struggles.
+
+Determinism: every CP-SAT run uses one worker, a fixed seed and a deterministic-time limit
+derived from the wall-clock budget (the break-free search excepted: its trajectory does
+not depend on its limit), and runs one at a time. The same input then gives the same
+output unless the wall-clock safety limit cuts a run first (a much slower or loaded
+machine), or a neighbourhood search is cut by the clock on a very large day.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from matching.scheduler.compiled import SCORE_UNITS, Compiled, compile_problem
+from matching.scheduler.contiguous import build_contiguous_model
+from matching.scheduler.greedy import (
+    greedy_schedule,
+    placed_meetings,
+    priority_order,
+    selection_weights,
+)
+from matching.scheduler.model import SlotModel, count_breaks
+from matching.scheduler.neighbourhood import (
+    improve_by_neighbourhoods,
+    polish_breaks,
+    reduce_breaks_by_neighbourhoods,
+)
+from matching.scheduler.problem import Problem
+from matching.scheduler.reasons import unplaced_reason
+from matching.scheduler.solution import Assignment, Solution, Unplaced
+from matching.scheduler.state import UNPLACED, SlotState, participant_breaks
+from matching.scheduler.tables import assign_tables
+
+# Deterministic time units CP-SAT spends per wall-clock second on these models (measured
+# 0.08-0.7 for one worker, depending on the model). Optimisation runs get this many per
+# second of budget, so that on most models the deterministic limit, which makes runs
+# reproducible, ends a run before the wall-clock safety limit does. Feasibility runs are
+# bounded by the clock only: their first solution does not depend on the limit.
+DTIME_PER_SECOND = 0.15
+# Above this many slot variables one CP-SAT model of the whole day is too slow to build
+# and solve within seconds; neighbourhood search takes over.
+FULL_MODEL_MAX_VARIABLES = 120_000
+# Penalty per unit of break spread above max_break_spread, above any break count.
+SPREAD_PENALTY = 10_000
+SEED = 20261122
+# Share of a phase's budget given to the search for a break-free schedule when it runs
+# first, and share given to a plain feasibility search that runs before it.
+CONTIGUOUS_SHARE = 0.6
+OTHER_FIRST_SHARE = 0.35
+# Python model building cost, measured at about 35 microseconds per slot variable.
+BUILD_SECONDS_PER_VARIABLE = 40e-6
+
+
+@dataclass
+class _Progress:
+    """Which objective terms are proven optimal so far."""
+
+    required: bool = False
+    moves: bool = False
+    score: bool = False
+    breaks: bool = False
+
+
+class _Clock:
+    def __init__(self, time_limit_s: float) -> None:
+        self.start = time.perf_counter()
+        # Keep a margin for reading solutions, seating tables and writing the answer.
+        self.deadline = self.start + max(0.2, 0.92 * time_limit_s - 0.1)
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - time.perf_counter())
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def affords(self, compiled: Compiled) -> bool:
+        """Whether a model of the whole day can still be built and given time to search."""
+        variables = sum(len(d) for d in compiled.domain)
+        return self.remaining() > 0.05 + 2 * BUILD_SECONDS_PER_VARIABLE * variables
+
+
+def solve(problem: Problem, *, time_limit_s: float = 30.0) -> Solution:
+    """Schedule `problem` within about `time_limit_s` seconds of wall time."""
+    clock = _Clock(time_limit_s)
+    compiled = compile_problem(problem)
+    selection = selection_weights(compiled)
+    weights, score_bound = selection if selection else (None, None)
+    state = greedy_schedule(compiled, weights)
+    progress = _Progress()
+    full_model = sum(len(d) for d in compiled.domain) <= FULL_MODEL_MAX_VARIABLES
+    if full_model:
+        _placement_phases(compiled, state, progress, clock, score_bound)
+    elif not _selection_reached(compiled, state, score_bound):
+        improve_by_neighbourhoods(compiled, state, clock.remaining() * 0.75, SEED)
+    spread_ok = True
+    if problem.objective.minimize_breaks:
+        if full_model:
+            spread_ok = _break_phase(compiled, state, progress, clock)
+        else:
+            polish_breaks(compiled, state)
+            spread_ok = _spread_ok(compiled, state)
+    else:
+        progress.breaks = True
+    return _solution(compiled, state, progress, clock, spread_ok, full_model)
+
+
+def _selection_reached(compiled: Compiled, state: SlotState, score_bound: float | None) -> bool:
+    """All placeable required meetings placed and the selection LP's score bound reached."""
+    for k in range(compiled.n_meetings):
+        if compiled.required[k] and compiled.domain[k] and state.slot_of[k] == UNPLACED:
+            return False
+    score = sum(compiled.score[k] for k, s in enumerate(state.slot_of) if s != UNPLACED)
+    return score_bound is not None and score >= math.floor(score_bound + 1e-6)
+
+
+# -- placement phases ---------------------------------------------------------------------
+def _placement_phases(
+    compiled: Compiled,
+    state: SlotState,
+    progress: _Progress,
+    clock: _Clock,
+    score_bound: float | None,
+) -> None:
+    everything = range(compiled.n_meetings)
+    placeable_required = sum(1 for k in everything if compiled.required[k] and compiled.domain[k])
+    required_now = sum(
+        1 for k in everything if compiled.required[k] and state.slot_of[k] != UNPLACED
+    )
+    progress.required = required_now == placeable_required
+    if not progress.required:
+        progress.required = _place_all_required(compiled, state, clock)
+        required_now = sum(
+            1 for k in everything if compiled.required[k] and state.slot_of[k] != UNPLACED
+        )
+    has_current = any(c is not None for c in compiled.current)
+    minimise_moves = compiled.problem.objective.minimize_moves and has_current
+    moves_now = _moves(compiled, state)
+    if minimise_moves and clock.affords(compiled):
+        model = SlotModel(compiled, everything, SlotState(compiled))
+        progress.moves = moves_now == len(
+            [k for k in everything if compiled.current[k] is not None]
+        ) - len(model.keep)
+        if not progress.moves:
+            model.model.add(model.required_placed() >= required_now)
+            model.hint(state)
+            model.model.minimize(model.moves())
+            progress.moves = _run(model, state, clock.remaining() * 0.3, clock)
+            moves_now = _moves(compiled, state)
+    elif not minimise_moves:
+        progress.moves = True
+    optional = [k for k in everything if compiled.score[k] > 0 and compiled.domain[k]]
+    score_now = sum(compiled.score[k] for k in optional if state.slot_of[k] != UNPLACED)
+    if all(state.slot_of[k] != UNPLACED for k in optional):
+        progress.score = True
+        return
+    if score_bound is not None and score_now >= math.floor(score_bound + 1e-6):
+        progress.score = True  # the selection LP bound is reached
+        return
+    if not clock.affords(compiled):
+        return
+    model = SlotModel(compiled, everything, SlotState(compiled))
+    model.model.add(model.required_placed() >= required_now)
+    if minimise_moves:
+        model.model.add(model.moves() <= moves_now)
+    model.hint(state)
+    model.model.maximize(model.score())
+    progress.score = _run(model, state, clock.remaining() * 0.6, clock)
+
+
+def _place_all_required(compiled: Compiled, state: SlotState, clock: _Clock) -> bool:
+    """Place as many required meetings as possible; True when proven maximal.
+
+    Asking for all of them at once (exactly-one per meeting) propagates far better than
+    maximising a count, so that is tried first, racing a break-free placement (a
+    restriction that is often found faster on tight days); the count is maximised only
+    when placing them all fails.
+    """
+    required = [
+        k for k in range(compiled.n_meetings) if compiled.required[k] and compiled.domain[k]
+    ]
+
+    def exact_model() -> SlotModel:
+        model = SlotModel(compiled, required, SlotState(compiled), must_place=True)
+        model.hint(state)
+        return model
+
+    if not clock.affords(compiled):
+        return False
+    found = SlotState(compiled)
+    # With nothing optional and nothing live to keep, the later phases have no work.
+    simple = not any(compiled.score) and not any(c is not None for c in compiled.current)
+    share = 0.9 if simple else 0.4
+    budget = clock.remaining() * share
+    if _race(compiled, required, exact_model, budget, found, None, other_first=True):
+        _copy(found, state)
+        # Optional meetings go back in greedily; the score phase improves on that.
+        for k in priority_order(compiled):
+            if state.slot_of[k] == UNPLACED and not compiled.required[k]:
+                options = state.feasible_slots(k)
+                if options:
+                    state.place(k, min(options, key=lambda t: (state.gap_cost(k, t), t)))
+        return True
+    if not clock.affords(compiled):
+        return False
+    model = SlotModel(compiled, range(compiled.n_meetings), SlotState(compiled))
+    model.hint(state)
+    model.model.add(model.required_placed() <= len(required) - _unplaceable_lower_bound(compiled))
+    model.model.maximize(model.required_placed())
+    return _run(model, state, clock.remaining() * 0.4, clock)
+
+
+def _unplaceable_lower_bound(compiled: Compiled) -> int:
+    """Required meetings that must stay out: more of them per participant than it can hold.
+
+    A participant whose required meetings can use only u distinct slots (or who accepts
+    at most u meetings) loses at least (count - u) of them; each lost meeting is shared by
+    at most two participants. Adding this bound lets the solver prove the best partial
+    schedule optimal at once.
+    """
+    excess = []
+    for p, meetings in enumerate(compiled.meetings_of):
+        own = [k for k in meetings if compiled.required[k] and compiled.domain[k]]
+        if own:
+            usable = len(set().union(*(compiled.domain[k] for k in own)))
+            cap = compiled.max_meetings[p]
+            excess.append(max(0, len(own) - (usable if cap is None else min(cap, usable))))
+    if not excess:
+        return 0
+    return max(max(excess), math.ceil(sum(excess) / 2))
+
+
+def _race(
+    compiled: Compiled,
+    meetings: list[int],
+    other_model: Callable[[], SlotModel],
+    budget: float,
+    into: SlotState,
+    moves_limit: int | None,
+    *,
+    other_first: bool = False,
+) -> bool:
+    """Seek a break-free placement of `meetings` and solve `other_model`, one after the other.
+
+    A break-free schedule wins whenever one is found (it is then optimal for breaks too).
+    With `other_first`, `other_model` (a feasibility search) runs first with a third of the
+    budget and the break-free search only when it fails. The searches never run at once:
+    two CP-SAT searches running together in one process were measured to lose
+    reproducibility. Returns True when a schedule was found; `into.proven` tells whether it
+    is proven optimal for the searched objective.
+    """
+    start = time.perf_counter()
+    end = start + budget
+    if other_first and _solve_other(other_model, budget, start + budget * OTHER_FIRST_SHARE, into):
+        return True
+    until = end if other_first else start + budget * CONTIGUOUS_SHARE
+    if _solve_contiguous(compiled, meetings, budget, until, moves_limit, into):
+        return True
+    return not other_first and _solve_other(other_model, budget, end, into)
+
+
+def _solve_contiguous(
+    compiled: Compiled,
+    meetings: list[int],
+    budget: float,
+    until: float,
+    moves_limit: int | None,
+    into: SlotState,
+) -> bool:
+    model = build_contiguous_model(compiled, meetings)
+    if moves_limit is not None and model.keep:
+        model.model.add(model.moves() <= moves_limit)
+    solver = _solver(budget, 1)
+    solver.parameters.linearization_level = 0
+    # Only the wall clock bounds this search: a single worker follows the same trajectory
+    # whatever its limit, so a break-free schedule it returns is the same on every run.
+    # Such schedules are found late or not at all, hence most of the budget.
+    solver.parameters.max_time_in_seconds = max(0.05, until - time.perf_counter())
+    solver.parameters.max_deterministic_time = budget * 10
+    status = solver.solve(model.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    model.read(solver, into)
+    into.proven = True
+    into.break_free = True
+    return True
+
+
+def _solve_other(
+    other_model: Callable[[], SlotModel], budget: float, end: float, into: SlotState
+) -> bool:
+    other = other_model()
+    solver = _solver(max(0.05, end - time.perf_counter()), 1)
+    if not other.model.has_objective():
+        # A feasibility search, like the break-free one, returns its first solution: the
+        # same whatever its limit.
+        solver.parameters.max_deterministic_time = budget * 10
+    status = solver.solve(other.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    other.read(solver, into)
+    into.proven = status == cp_model.OPTIMAL
+    return True
+    other = other_model()
+    solver = _solver(max(0.05, end - time.perf_counter()), 1)
+    if not other.model.has_objective():
+        # A feasibility search, like the one above, returns its first solution: the same
+        # whatever its limit.
+        solver.parameters.max_deterministic_time = budget * 10
+    status = solver.solve(other.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    other.read(solver, into)
+    into.proven = status == cp_model.OPTIMAL
+    return True
+
+
+def _moves(compiled: Compiled, state: SlotState) -> int:
+    """Moves as the slot model counts them (current slot kept and table not blocked)."""
+    moved = 0
+    for k, current in enumerate(compiled.current):
+        if current is None:
+            continue
+        table = compiled.fixed_table[k]
+        if state.slot_of[k] != current.slot or (table is not None and table != current.table):
+            moved += 1
+        elif table is None and (current.table, current.slot) in state.fixed_tables:
+            moved += 1  # a meeting with that fixed table took the place
+    return moved
+
+
+def _run(
+    model: SlotModel, state: SlotState, budget_s: float, clock: _Clock, workers: int = 1
+) -> bool:
+    """Solve; on success write the solution into `state`. True when proven optimal."""
+    budget_s = min(budget_s, clock.remaining())
+    if budget_s <= 0.05:
+        return False
+    solver = _solver(budget_s, workers)
+    status = solver.solve(model.model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        model.read(solver, state)
+    return status == cp_model.OPTIMAL
+
+
+def _solver(budget_s: float, workers: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    parameters = solver.parameters
+    parameters.num_workers = workers
+    if workers > 1:
+        parameters.interleave_search = True
+    parameters.random_seed = SEED
+    parameters.max_deterministic_time = max(0.01, budget_s * DTIME_PER_SECOND * workers)
+    parameters.max_time_in_seconds = budget_s
+    return solver
+
+
+# -- break phase --------------------------------------------------------------------------
+def _break_phase(compiled: Compiled, state: SlotState, progress: _Progress, clock: _Clock) -> bool:
+    placed = placed_meetings(state)
+    spread_bound = compiled.problem.objective.max_break_spread
+    if _total_breaks(compiled, state) == 0:
+        progress.breaks = True
+        return True
+    has_current = any(compiled.current[k] is not None for k in placed)
+    moves_limit = _moves(compiled, state) if has_current else None
+
+    def direct_model() -> SlotModel:
+        model = SlotModel(compiled, placed, SlotState(compiled), must_place=True)
+        if moves_limit is not None and model.keep:
+            model.model.add(model.moves() <= moves_limit)
+        breaks = [
+            count_breaks(model.model, model.busy_literals(p), compiled.slots) for p in model.touched
+        ]
+        objective = sum(breaks)
+        if spread_bound is not None and breaks:
+            excess = _spread_excess(model, breaks, spread_bound, compiled.slots)
+            objective = SPREAD_PENALTY * excess + objective
+        model.hint(state)
+        model.model.minimize(objective)
+        return model
+
+    found = SlotState(compiled)
+    if clock.affords(compiled) and _race(
+        compiled, placed, direct_model, clock.remaining() * 0.6, found, moves_limit
+    ):
+        if found.break_free or _key(compiled, found) <= _key(compiled, state):
+            _copy(found, state)
+        progress.breaks = found.proven
+    if not progress.breaks:
+        reduce_breaks_by_neighbourhoods(compiled, state, clock.remaining(), SEED)
+    return _spread_ok(compiled, state)
+
+
+def _spread_excess(
+    model: SlotModel, breaks: list[cp_model.LinearExprT], bound: int, slots: int
+) -> cp_model.IntVar:
+    m = model.model
+    values = []
+    for b in breaks:
+        var = m.new_int_var(0, slots, "")
+        m.add(var == b)
+        values.append(var)
+    high = m.new_int_var(0, slots, "")
+    low = m.new_int_var(0, slots, "")
+    m.add_max_equality(high, values)
+    m.add_min_equality(low, values)
+    excess = m.new_int_var(0, slots, "")
+    m.add(excess >= high - low - bound)
+    return excess
+
+
+def _copy(source: SlotState, target: SlotState) -> None:
+    for k in range(len(target.slot_of)):
+        target.remove(k)
+    for k, s in enumerate(source.slot_of):
+        if s != UNPLACED:
+            target.place(k, s)
+
+
+def _breaks_by_participant(compiled: Compiled, state: SlotState) -> list[int]:
+    return [
+        participant_breaks(list(state.busy[p]))
+        for p in range(compiled.n_participants)
+        if state.busy[p]
+    ]
+
+
+def _total_breaks(compiled: Compiled, state: SlotState) -> int:
+    return sum(_breaks_by_participant(compiled, state))
+
+
+def _spread(compiled: Compiled, state: SlotState) -> int:
+    values = _breaks_by_participant(compiled, state)
+    return max(values) - min(values) if values else 0
+
+
+def _spread_ok(compiled: Compiled, state: SlotState) -> bool:
+    bound = compiled.problem.objective.max_break_spread
+    return bound is None or _spread(compiled, state) <= bound
+
+
+def _key(compiled: Compiled, state: SlotState) -> tuple[int, int]:
+    bound = compiled.problem.objective.max_break_spread
+    excess = 0 if bound is None else max(0, _spread(compiled, state) - bound)
+    return excess, _total_breaks(compiled, state)
+
+
+# -- answer -------------------------------------------------------------------------------
+def _solution(
+    compiled: Compiled,
+    state: SlotState,
+    progress: _Progress,
+    clock: _Clock,
+    spread_ok: bool,
+    full_model: bool,
+) -> Solution:
+    problem = compiled.problem
+    tables = assign_tables(compiled, state)
+    assignments = tuple(
+        Assignment(problem.meetings[k].id, state.slot_of[k], tables[k])
+        for k in sorted(tables, key=lambda k: (state.slot_of[k], tables[k]))
+    )
+    unplaced = tuple(
+        Unplaced(problem.meetings[k].id, unplaced_reason(compiled, state, k))
+        for k in range(compiled.n_meetings)
+        if state.slot_of[k] == UNPLACED
+    )
+    required_total = sum(compiled.required)
+    required_placed = sum(
+        1 for k in range(compiled.n_meetings) if compiled.required[k] and k in tables
+    )
+    moved = sum(
+        1
+        for k, current in enumerate(compiled.current)
+        if current is not None
+        and (k not in tables or (state.slot_of[k], tables[k]) != (current.slot, current.table))
+    )
+    score_units = sum(compiled.score[k] for k in tables)
+    breaks = _breaks_by_participant(compiled, state)
+    if required_placed < required_total:
+        status = "infeasible"
+    elif (
+        full_model
+        and progress.required
+        and progress.moves
+        and progress.score
+        and progress.breaks
+        and (not problem.objective.minimize_breaks or not unplaced or not any(breaks))
+        and spread_ok
+    ):
+        # The break phase works on the selected meetings; only when every meeting is
+        # placed, or there is no break at all, can no other selection have fewer breaks.
+        status = "optimal"
+    else:
+        status = "feasible"
+    return Solution(
+        status=status,
+        assignments=assignments,
+        unplaced=unplaced,
+        score=round(score_units / SCORE_UNITS, 3),
+        breaks=sum(breaks),
+        elapsed_s=round(clock.elapsed(), 3),
+        moved=moved,
+        required_placed=required_placed,
+        required_total=required_total,
+        break_spread=_spread(compiled, state),
+        break_spread_ok=spread_ok,
+        required_proven=progress.required
+        or all(
+            k in compiled.static_reason
+            for k in range(compiled.n_meetings)
+            if compiled.required[k] and k not in tables
+        ),
+    )

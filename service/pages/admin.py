@@ -1,0 +1,429 @@
+"""The organisers' area: sign-in, an event's dashboard and schedule grid, meeting moves,
+scheduler preview and apply, participant import and exports.
+
+Signed-in organisers carry an HttpOnly, SameSite=Strict session cookie (see sessions.py);
+every form also carries the session's CSRF token, checked before anything changes.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session, select
+
+from service.config import Settings
+from service.database import SessionDep
+from service.errors import ProblemError, invalid
+from service.events.models import Event, EventSession, SessionKind
+from service.events.service import get_session_row, list_sessions
+from service.meetings import booking
+from service.meetings.models import Meeting, ScheduleOptions
+from service.meetings.scheduling import run_schedule
+from service.pages import exports, i18n, schedule_view
+from service.pages.dashboard import Dashboard, dashboard
+from service.pages.importer import COLUMNS, import_participants
+from service.pages.public import not_found_page
+from service.pages.sessions import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    OrganizerSession,
+    csrf_ok,
+    read_session,
+    sign_in,
+)
+from service.pages.templating import PageInterrupt, redirect, render
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+DASHBOARD_FLASHES = {
+    "moved": "dash.flash.moved",
+    "locked": "dash.flash.locked",
+    "unlocked": "dash.flash.unlocked",
+    "cancelled": "dash.flash.cancelled",
+    "applied": "dash.flash.applied",
+    "applied_changed": "dash.flash.applied_changed",
+}
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def current_organizer(request: Request, session: Session) -> OrganizerSession | None:
+    return read_session(
+        session=session, settings=_settings(request), cookie=request.cookies.get(SESSION_COOKIE)
+    )
+
+
+def organizer_page(request: Request, session: SessionDep) -> OrganizerSession:
+    organizer = current_organizer(request, session)
+    if organizer is None:
+        raise PageInterrupt(redirect("/admin"))
+    return organizer
+
+
+def organizer_form(
+    request: Request,
+    session: SessionDep,
+    csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+) -> OrganizerSession:
+    """A signed-in organiser whose form carries the session's CSRF token."""
+    organizer = organizer_page(request, session)
+    if not csrf_ok(organizer, csrf_token):
+        raise PageInterrupt(render(request, "forbidden.html", {}, status_code=403))
+    return organizer
+
+
+def event_of_path(event_id: int, request: Request, session: SessionDep) -> Event:
+    event = session.get(Event, event_id)
+    if event is None:
+        raise PageInterrupt(not_found_page(request))
+    return event
+
+
+OrganizerPage = Annotated[OrganizerSession, Depends(organizer_page)]
+OrganizerForm = Annotated[OrganizerSession, Depends(organizer_form)]
+EventPage = Annotated[Event, Depends(event_of_path)]
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+@router.get("", response_class=HTMLResponse)
+def admin_home(request: Request, session: SessionDep) -> Response:
+    organizer = current_organizer(request, session)
+    if organizer is None:
+        return render(request, "admin_signin.html", {})
+    events = session.exec(
+        select(Event).order_by(Event.start_date.desc(), Event.id.desc())  # type: ignore[attr-defined]
+    ).all()
+    return render(request, "admin_events.html", {"events": events, "csrf": organizer.csrf_token})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def admin_login(
+    request: Request, session: SessionDep, token: Annotated[str, Form(max_length=500)] = ""
+) -> Response:
+    cookie = sign_in(session=session, settings=_settings(request), token=token)
+    if cookie is None:
+        language = i18n.language_of(request)
+        return render(
+            request,
+            "admin_signin.html",
+            {"error": language.t("admin.signin.invalid")},
+            status_code=401,
+        )
+    response = redirect("/admin")
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=SESSION_SECONDS,
+        path="/admin",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/logout")
+def admin_logout(request: Request, _: OrganizerForm) -> Response:
+    response = redirect("/admin")
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/admin",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+def _b2b_sessions(session: Session, event: Event) -> list[EventSession]:
+    return [
+        s
+        for s in list_sessions(session=session, event_id=event.id)  # type: ignore[arg-type]
+        if s.kind is SessionKind.b2b
+    ]
+
+
+def _dashboard_context(
+    request: Request, session: Session, event: Event, organizer: OrganizerSession
+) -> dict[str, Any]:
+    board: Dashboard = dashboard(session=session, event=event)
+    last = schedule_view.last_run(request.app, event.id)  # type: ignore[arg-type]
+    return {
+        "event": event,
+        "board": board,
+        "csrf": organizer.csrf_token,
+        "b2b_sessions": _b2b_sessions(session, event),
+        "last_run": last,
+        "unplaced_reasons": schedule_view.unplaced_reasons(last),
+    }
+
+
+@router.get("/events/{event_id}", response_class=HTMLResponse)
+def event_dashboard(
+    request: Request,
+    session: SessionDep,
+    organizer: OrganizerPage,
+    event: EventPage,
+    done: str | None = None,
+) -> Response:
+    context = _dashboard_context(request, session, event, organizer)
+    flash_key = DASHBOARD_FLASHES.get(done or "")
+    if flash_key:
+        context["flash"] = i18n.language_of(request).t(flash_key)
+    return render(request, "admin_event.html", context)
+
+
+def _dashboard_error(
+    request: Request,
+    session: Session,
+    event: Event,
+    organizer: OrganizerSession,
+    error: ProblemError,
+) -> Response:
+    session.rollback()
+    context = _dashboard_context(request, session, event, organizer)
+    context["error"] = i18n.language_of(request).t(
+        "error.conflict", detail=error.detail or error.title
+    )
+    return render(request, "admin_event.html", context, status_code=error.status)
+
+
+def _meeting_of_path(request: Request, session: Session, event: Event, meeting_id: int) -> Meeting:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or meeting.event_id != event.id:
+        raise PageInterrupt(not_found_page(request))
+    return meeting
+
+
+def _back(event: Event, done: str, meeting_id: int | None = None) -> Response:
+    anchor = f"#meeting-{meeting_id}" if meeting_id else ""
+    return redirect(f"/admin/events/{event.id}?done={done}{anchor}")
+
+
+@router.post("/events/{event_id}/meetings/{meeting_id}/move", response_class=HTMLResponse)
+def move_meeting(
+    request: Request,
+    session: SessionDep,
+    organizer: OrganizerForm,
+    event: EventPage,
+    meeting_id: int,
+    session_id: Annotated[int, Form()],
+    slot: Annotated[int, Form()],
+    table: Annotated[int, Form()],
+) -> Response:
+    meeting = _meeting_of_path(request, session, event, meeting_id)
+    try:
+        try:
+            target = get_session_row(session=session, event_id=event.id, session_id=session_id)  # type: ignore[arg-type]
+        except ProblemError as exc:
+            raise invalid("session_id", f"unknown session {session_id}") from exc
+        booking.check_placement(event_session=target, slot=slot, table_no=table, field="form")
+        booking.move_meeting(
+            session=session, meeting=meeting, placement=booking.Placement(target, slot, table)
+        )
+    except ProblemError as exc:
+        return _dashboard_error(request, session, event, organizer, exc)
+    return _back(event, "moved", meeting_id)
+
+
+@router.post("/events/{event_id}/meetings/{meeting_id}/{action}", response_class=HTMLResponse)
+def change_meeting(
+    request: Request,
+    session: SessionDep,
+    organizer: OrganizerForm,
+    event: EventPage,
+    meeting_id: int,
+    action: str,
+) -> Response:
+    if action not in {"lock", "unlock", "cancel"}:
+        return not_found_page(request)
+    meeting = _meeting_of_path(request, session, event, meeting_id)
+    try:
+        if action == "cancel":
+            booking.cancel_meeting(session=session, meeting=meeting)
+        else:
+            booking.set_locked(session=session, meeting=meeting, locked=action == "lock")
+    except ProblemError as exc:
+        return _dashboard_error(request, session, event, organizer, exc)
+    done = {"lock": "locked", "unlock": "unlocked", "cancel": "cancelled"}[action]
+    return _back(event, done, meeting_id)
+
+
+# ---------------------------------------------------------------- scheduling
+
+
+def _schedule_options(fill: str | None, time_limit_s: float, *, dry_run: bool) -> ScheduleOptions:
+    return ScheduleOptions(
+        dry_run=dry_run, fill=fill == "true", time_limit_s=min(max(time_limit_s, 1), 300)
+    )
+
+
+@router.post("/events/{event_id}/schedule/preview", response_class=HTMLResponse)
+def schedule_preview(
+    request: Request,
+    session: SessionDep,
+    organizer: OrganizerForm,
+    event: EventPage,
+    fill: Annotated[str | None, Form()] = None,
+    time_limit_s: Annotated[float, Form()] = 20,
+) -> Response:
+    options = _schedule_options(fill, time_limit_s, dry_run=True)
+    try:
+        report = run_schedule(session=session, event=event, options=options)
+    except ProblemError as exc:
+        return _dashboard_error(request, session, event, organizer, exc)
+    schedule_view.remember(request.app, event.id, report)  # type: ignore[arg-type]
+    return render(
+        request,
+        "admin_schedule.html",
+        {
+            "event": event,
+            "csrf": organizer.csrf_token,
+            "report": report,
+            "changes": schedule_view.describe_changes(session=session, event=event, report=report),
+            "unplaced": schedule_view.describe_unplaced(session=session, report=report),
+            "options": options,
+            "fingerprint": schedule_view.fingerprint(report),
+            "switch_url": f"/admin/events/{event.id}?lang={i18n.language_of(request).other}",
+        },
+    )
+
+
+@router.post("/events/{event_id}/schedule/apply", response_class=HTMLResponse)
+def schedule_apply(
+    request: Request,
+    session: SessionDep,
+    organizer: OrganizerForm,
+    event: EventPage,
+    fill: Annotated[str | None, Form()] = None,
+    time_limit_s: Annotated[float, Form()] = 20,
+    previewed: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    options = _schedule_options(fill, time_limit_s, dry_run=False)
+    try:
+        report = run_schedule(session=session, event=event, options=options)
+    except ProblemError as exc:
+        return _dashboard_error(request, session, event, organizer, exc)
+    schedule_view.remember(request.app, event.id, report)  # type: ignore[arg-type]
+    # The run is computed again on the data of this moment: say so when its outcome is
+    # not the one previewed (requests answered meanwhile, or another equally good plan).
+    same = schedule_view.fingerprint(report) == previewed
+    return _back(event, "applied" if same else "applied_changed")
+
+
+# ---------------------------------------------------------------- import
+
+
+@router.get("/events/{event_id}/import", response_class=HTMLResponse)
+def import_form(request: Request, organizer: OrganizerPage, event: EventPage) -> Response:
+    return render(
+        request,
+        "admin_import.html",
+        {"event": event, "csrf": organizer.csrf_token, "columns": COLUMNS},
+    )
+
+
+@router.post("/events/{event_id}/import", response_class=HTMLResponse)
+async def import_upload(
+    request: Request,
+    session: SessionDep,
+    organizer: OrganizerForm,
+    event: EventPage,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    # The app's body size limit (MEETX_MAX_BODY_BYTES) has already bounded the upload.
+    content = await file.read()
+    context: dict[str, Any] = {"event": event, "csrf": organizer.csrf_token, "columns": COLUMNS}
+    outcome = import_participants(
+        session=session,
+        event=event,
+        filename=file.filename or "",
+        content=content,
+        public_url=_settings(request).public_base,
+    )
+    context["outcome"] = outcome
+    if outcome.errors:
+        return render(request, "admin_import.html", context, status_code=422)
+    links = exports.to_csv(
+        [
+            ["Đơn vị / Organisation", "Trang riêng / Page", "Lịch / Calendar"],
+            *([p.organization_name, p.page_url, p.calendar_url] for p in outcome.imported),
+        ]
+    )
+    # The links exist only in this answer (tokens are stored hashed): offer them as a
+    # file the browser saves without another request.
+    context["links_csv_base64"] = base64.b64encode(links).decode("ascii")
+    context["flash"] = i18n.language_of(request).t(
+        "dash.flash.imported", count=len(outcome.imported)
+    )
+    return render(request, "admin_import.html", context)
+
+
+# ---------------------------------------------------------------- exports
+
+
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get("/events/{event_id}/export/{name}.{fmt}")
+def export_file(
+    request: Request,
+    session: SessionDep,
+    _: OrganizerPage,
+    event: EventPage,
+    name: str,
+    fmt: str,
+) -> Response:
+    if name not in {"meetings", "tables"} or fmt not in EXPORT_TYPES:
+        return not_found_page(request)
+    board = dashboard(session=session, event=event)
+    if name == "meetings":
+        table = exports.meeting_table(event, board.meetings)
+        body = (
+            exports.to_csv(table)
+            if fmt == "csv"
+            else exports.to_xlsx([("Cuộc gặp - Meetings", table)])
+        )
+    else:
+        sheets = exports.table_sheets(event, board.grids)
+        body = (
+            exports.to_csv(exports.tables_flat(sheets))
+            if fmt == "csv"
+            else exports.to_xlsx([(s.title, s.rows) for s in sheets])
+        )
+    filename = f"meetx-event-{event.id}-{name}.{fmt}"
+    return Response(
+        body,
+        media_type=EXPORT_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get("/events/{event_id}/print", response_class=HTMLResponse)
+def printable_sheets(
+    request: Request, session: SessionDep, _: OrganizerPage, event: EventPage
+) -> Response:
+    board = dashboard(session=session, event=event)
+    return render(
+        request,
+        "admin_print.html",
+        {"event": event, "sheets": exports.table_sheets(event, board.grids)},
+    )

@@ -1,0 +1,1 @@
+"""Partner suggestions: the event's participants adapted to the matching library."""

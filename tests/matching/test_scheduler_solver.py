@@ -1,0 +1,384 @@
+"""The scheduler: hard rules checked independently, objective order, live rescheduling."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from matching.scheduler import parse_problem, solve
+
+REPO = Path(__file__).resolve().parents[2]
+B2B = REPO / ".." / "shared" / "b2b"
+
+
+def violations(data: dict[str, Any], solution: dict[str, Any]) -> list[str]:
+    """Every hard rule, checked from the raw problem data and the solution JSON."""
+    found = []
+    people = {p["id"]: p for p in data["participants"]}
+    meetings = {m["id"]: m for m in data["meetings"]}
+    capacity = data.get("resources", {})
+    places, busy = set(), set()
+    per_person: Counter[str] = Counter()
+    use: Counter[tuple[str, int]] = Counter()
+    slot_of = {}
+    for a in solution["assignments"]:
+        m, s, t = meetings[a["meeting"]], a["slot"], a["table"]
+        slot_of[m["id"]] = s
+        if not (1 <= s <= data["slots"] and 1 <= t <= data["tables"]):
+            found.append(f"{m['id']} off the grid")
+        if (s, t) in places:
+            found.append(f"slot {s} table {t} used twice")
+        places.add((s, t))
+        if "allowed_slots" in m and s not in m["allowed_slots"]:
+            found.append(f"{m['id']} outside allowed slots")
+        if "fixed_slot" in m and s != m["fixed_slot"]:
+            found.append(f"{m['id']} off its fixed slot")
+        if "table" in m and t != m["table"]:
+            found.append(f"{m['id']} off its fixed table")
+        for pid in m["participants"]:
+            if (pid, s) in busy:
+                found.append(f"{pid} twice in slot {s}")
+            busy.add((pid, s))
+            per_person[pid] += 1
+            if s in people[pid].get("unavailable", []):
+                found.append(f"{pid} unavailable in slot {s}")
+        for name in m.get("needs", []):
+            use[name, s] += 1
+    for (name, s), used in use.items():
+        if used > capacity[name]:
+            found.append(f"{name} over capacity in slot {s}")
+    for pid, n in per_person.items():
+        limit = people[pid].get("max_meetings")
+        if limit is not None and n > limit:
+            found.append(f"{pid} over max_meetings")
+    for mid, s in slot_of.items():
+        for before in meetings[mid].get("after", []):
+            if before in slot_of and slot_of[before] >= s:
+                found.append(f"{mid} not after {before}")
+    listed = set(slot_of) | {u["meeting"] for u in solution["unplaced"]}
+    if listed != set(meetings) or len(slot_of) + len(solution["unplaced"]) != len(meetings):
+        found.append("meetings missing or listed twice")
+    return found
+
+
+def breaks_of(data: dict[str, Any], solution: dict[str, Any]) -> dict[str, int]:
+    slots: dict[str, list[int]] = {}
+    meetings = {m["id"]: m for m in data["meetings"]}
+    for a in solution["assignments"]:
+        for pid in meetings[a["meeting"]]["participants"]:
+            slots.setdefault(pid, []).append(a["slot"])
+    result = {}
+    for pid, taken in slots.items():
+        taken.sort()
+        result[pid] = sum(1 for x, y in itertools.pairwise(taken) if y > x + 1)
+    return result
+
+
+def run(data: dict[str, Any], time_limit_s: float = 5.0) -> dict[str, Any]:
+    solution = solve(parse_problem(json.dumps(data)), time_limit_s=time_limit_s).to_dict()
+    assert violations(data, solution) == []
+    return solution
+
+
+def random_day(seed: int, participants: int = 24, meetings: int = 70) -> dict[str, Any]:
+    rng = random.Random(seed)
+    people = [
+        {
+            "id": f"p{i}",
+            "unavailable": rng.sample(range(1, 9), rng.choice([0, 0, 1, 3])),
+            "max_meetings": rng.randint(3, 7),
+        }
+        for i in range(participants)
+    ]
+    pairs = set()
+    while len(pairs) < meetings:
+        a, b = rng.sample(range(participants), 2)
+        pairs.add((min(a, b), max(a, b)))
+    items = []
+    for n, (a, b) in enumerate(sorted(pairs)):
+        item: dict[str, Any] = {
+            "id": f"m{n}",
+            "participants": [f"p{a}", f"p{b}"],
+            "required": rng.random() < 0.15,
+            "score": round(rng.random(), 3),
+        }
+        if rng.random() < 0.2:
+            item["needs"] = ["interpreter-ko"]
+        if rng.random() < 0.1:
+            item["allowed_slots"] = [1, 2, 3, 4]
+        items.append(item)
+    items[5]["after"] = ["m3"]
+    items[7].update(fixed_slot=6, table=2, required=True)
+    items[7].pop("allowed_slots", None)
+    for pid in items[7]["participants"]:
+        person = people[int(pid[1:])]
+        person["unavailable"] = [s for s in person["unavailable"] if s != 6]
+    return {
+        "slots": 8,
+        "tables": 6,
+        "participants": people,
+        "meetings": items,
+        "resources": {"interpreter-ko": 1},
+        "objective": {"minimize_breaks": True, "max_break_spread": 3},
+    }
+
+
+def pair(mid: str, a: str, b: str, **fields: Any) -> dict[str, Any]:
+    return {"id": mid, "participants": [a, b], **fields}
+
+
+def people(*ids: str, **fields: Any) -> list[dict[str, Any]]:
+    return [{"id": pid, **fields} for pid in ids]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_days_respect_every_hard_rule(seed: int) -> None:
+    data = random_day(seed)
+    solution = run(data)
+    assert solution["required_placed"] == solution["required_total"]
+    assert solution["breaks"] == sum(breaks_of(data, solution).values())
+    assigned = {a["meeting"]: a for a in solution["assignments"]}
+    assert (assigned["m7"]["slot"], assigned["m7"]["table"]) == (6, 2)
+
+
+def test_required_meeting_beats_any_score() -> None:
+    data = {
+        "slots": 1,
+        "tables": 5,
+        "participants": people("a", "b", "c"),
+        "meetings": [
+            pair("optional", "a", "b", score=1.0),
+            pair("must", "a", "c", required=True),
+        ],
+    }
+    solution = run(data)
+    assert [a["meeting"] for a in solution["assignments"]] == ["must"]
+    assert solution["unplaced"][0]["meeting"] == "optional"
+    assert solution["unplaced"][0]["reason"].startswith("not selected")
+
+
+def test_score_beats_breaks() -> None:
+    # b can meet c only in slot 3 and a only in slot 1: taking both costs b a break.
+    data = {
+        "slots": 3,
+        "tables": 5,
+        "participants": people("a", "b", "c"),
+        "meetings": [
+            pair("first", "a", "b", score=0.2, allowed_slots=[1]),
+            pair("last", "b", "c", score=0.2, allowed_slots=[3]),
+        ],
+    }
+    solution = run(data)
+    assert len(solution["assignments"]) == 2
+    assert solution["breaks"] == 1
+    assert solution["score"] == pytest.approx(0.4)
+
+
+def test_higher_score_wins_a_contested_slot() -> None:
+    data = {
+        "slots": 2,
+        "tables": 5,
+        "participants": people("a", "b", "c", "d", max_meetings=1),
+        "meetings": [
+            pair("low", "a", "b", score=0.3),
+            pair("high", "a", "c", score=0.9),
+            pair("other", "d", "b", score=0.5),
+        ],
+    }
+    solution = run(data)
+    assert {a["meeting"] for a in solution["assignments"]} == {"high", "other"}
+    assert solution["status"] == "optimal"
+
+
+def test_breaks_are_minimised() -> None:
+    data = {
+        "slots": 6,
+        "tables": 5,
+        "participants": people("a", "b", "c", "d"),
+        "meetings": [
+            pair("m1", "a", "b", required=True),
+            pair("m2", "a", "c", required=True),
+            pair("m3", "a", "d", required=True),
+            pair("m4", "b", "c", required=True),
+        ],
+    }
+    solution = run(data)
+    assert solution["breaks"] == 0
+    assert solution["status"] == "optimal"
+
+
+def test_unattainable_break_spread_is_reported() -> None:
+    # a's meetings are fixed at 1, 3 and 5: two breaks that no schedule can avoid, while
+    # b, c and d have one meeting each and no break.
+    data = {
+        "slots": 5,
+        "tables": 5,
+        "participants": people("a", "b", "c", "d"),
+        "meetings": [
+            pair("m1", "a", "b", required=True, fixed_slot=1),
+            pair("m2", "a", "c", required=True, fixed_slot=3),
+            pair("m3", "a", "d", required=True, fixed_slot=5),
+        ],
+        "objective": {"max_break_spread": 1},
+    }
+    solution = run(data)
+    assert (solution["break_spread"], solution["break_spread_ok"]) == (2, False)
+    assert solution["status"] == "feasible"
+
+
+def test_break_spread_bound_is_respected_when_attainable() -> None:
+    data = random_day(4)
+    data["objective"] = {"minimize_breaks": True, "max_break_spread": 1}
+    solution = run(data)
+    spread = breaks_of(data, solution)
+    active = [spread.get(p["id"], 0) for p in data["participants"] if p["id"] in spread]
+    assert solution["break_spread_ok"]
+    assert max(active) - min(active) <= 1
+
+
+def test_resource_capacity_per_slot() -> None:
+    data = {
+        "slots": 2,
+        "tables": 5,
+        "participants": people("h1", "h2", "h3", "g1", "g2", "g3"),
+        "meetings": [
+            pair(f"m{i}", f"h{i}", f"g{i}", score=0.5, needs=["interpreter-ko"]) for i in (1, 2, 3)
+        ],
+        "resources": {"interpreter-ko": 1},
+    }
+    solution = run(data)
+    assert len(solution["assignments"]) == 2
+    assert len({a["slot"] for a in solution["assignments"]}) == 2
+    assert solution["unplaced"][0]["reason"].startswith("not selected")
+
+
+def test_required_meetings_beyond_interpreter_capacity_explain_why() -> None:
+    data = {
+        "slots": 1,
+        "tables": 5,
+        "participants": people("h1", "h2", "g1", "g2"),
+        "meetings": [
+            pair("m1", "h1", "g1", required=True, needs=["interpreter-ko"]),
+            pair("m2", "h2", "g2", required=True, needs=["interpreter-ko"]),
+        ],
+        "resources": {"interpreter-ko": 1},
+    }
+    solution = run(data)
+    assert solution["status"] == "infeasible"
+    assert solution["required_placed"] == 1
+    assert solution["unplaced"][0]["reason"] == "interpreter-ko capacity exhausted"
+
+
+def test_precedences_and_fixed_places() -> None:
+    data = {
+        "slots": 4,
+        "tables": 3,
+        "participants": people("a", "b", "c", "d"),
+        "meetings": [
+            pair("intro", "a", "b", required=True),
+            pair("follow", "a", "c", required=True, after=["intro", "visit"]),
+            pair("visit", "c", "d", required=True, fixed_slot=2, table=3),
+        ],
+    }
+    solution = run(data)
+    slot = {a["meeting"]: a["slot"] for a in solution["assignments"]}
+    table = {a["meeting"]: a["table"] for a in solution["assignments"]}
+    assert slot["intro"] < slot["follow"] and slot["visit"] < slot["follow"]
+    assert (slot["visit"], table["visit"]) == (2, 3)
+
+
+def live_day() -> dict[str, Any]:
+    data = random_day(5)
+    solution = run(data)
+    places = {
+        a["meeting"]: {"slot": a["slot"], "table": a["table"]} for a in solution["assignments"]
+    }
+    for item in data["meetings"]:
+        if item["id"] in places:
+            item["current"] = places[item["id"]]
+    return data
+
+
+def test_valid_live_schedule_is_kept() -> None:
+    data = live_day()
+    solution = run(data)
+    assert solution["moved"] == 0
+    for a in solution["assignments"]:
+        current = next(m for m in data["meetings"] if m["id"] == a["meeting"]).get("current")
+        if current:
+            assert (a["slot"], a["table"]) == (current["slot"], current["table"])
+
+
+def test_new_required_meeting_moves_as_few_meetings_as_possible() -> None:
+    data = {
+        "slots": 4,
+        "tables": 3,
+        "participants": people("a", "b", "c", "d", "e"),
+        "meetings": [
+            pair("m1", "a", "b", required=True, current={"slot": 1, "table": 1}),
+            pair("m2", "c", "d", required=True, current={"slot": 1, "table": 2}),
+            pair("m3", "a", "d", required=True, current={"slot": 2, "table": 1}),
+            pair("m4", "b", "e", required=True, current={"slot": 3, "table": 1}),
+            # New: a must meet e in slot 1, where a already meets b; m1 can go to slot 4.
+            pair("new", "a", "e", required=True, fixed_slot=1),
+        ],
+    }
+    solution = run(data)
+    assert solution["required_placed"] == 5
+    assert solution["moved"] == 1
+    moved = [
+        a["meeting"]
+        for a in solution["assignments"]
+        for m in data["meetings"]
+        if m["id"] == a["meeting"]
+        and "current" in m
+        and (a["slot"], a["table"]) != (m["current"]["slot"], m["current"]["table"])
+    ]
+    assert moved == ["m1"]
+
+
+def test_same_input_same_output() -> None:
+    data = random_day(6, participants=30, meetings=110)
+    first = solve(parse_problem(json.dumps(data)), time_limit_s=4).to_dict()
+    second = solve(parse_problem(json.dumps(data)), time_limit_s=4).to_dict()
+    first.pop("elapsed_s")
+    second.pop("elapsed_s")
+    assert first == second
+
+
+def test_time_limit_is_obeyed() -> None:
+    data = random_day(7, participants=120, meetings=700)
+    data["slots"] = 12
+    for item in data["meetings"]:
+        item.pop("allowed_slots", None)
+        item.pop("fixed_slot", None)
+    solution = run(data, time_limit_s=2.0)
+    assert solution["elapsed_s"] < 2.2
+
+
+def load_b2b_module() -> Any:
+    path = REPO / "benchmarks" / "b2b_instances.py"
+    spec = importlib.util.spec_from_file_location("b2b_instances", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("instance", "optimum"), [("tic-12.original", 0), ("tic-13.original", 0)])
+def test_published_b2b_instance_reaches_its_optimum(instance: str, optimum: int) -> None:
+    path = B2B / f"{instance}.dzn"
+    if not path.exists():
+        pytest.skip(f"published B2B instances not found at {B2B.resolve()}")
+    data = load_b2b_module().dzn_to_problem(path.read_text(encoding="utf-8"))
+    solution = run(data, time_limit_s=10)
+    assert solution["status"] == "optimal"
+    assert solution["breaks"] == optimum
+    assert solution["elapsed_s"] < 10

@@ -1,0 +1,100 @@
+"""The fixture event the authorisation and fuzz tests run against, built through the API.
+
+Two open events and a draft one; in the first, "the participant" (a Vietnamese firm)
+with a meeting, a request it received, one it sent and a preference, beside a peer, a
+partner and two more guests; in the second, an outsider and its host.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from service.config import Settings
+from service.pages.sessions import read_session, sign_in
+from tests.conftest import ADMIN_TOKEN
+from tests.robustness.authorization import ORGANIZER, OUTSIDER, PARTICIPANT, PEER, World
+from tests.robustness.seed import API, created
+
+
+def _participant(client: TestClient, event_id: int, org: dict[str, Any]) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    org_row = created(client.post(f"{API}/organizations", json=org, headers=headers))
+    body = {
+        "organization_id": org_row["id"],
+        "delegates": [
+            {"name": f"Đại diện {org['name']}", "email": f"contact{org_row['id']}@firm.example"}
+        ],
+    }
+    return created(client.post(f"{API}/events/{event_id}/participants", json=body, headers=headers))
+
+
+def _host(name: str) -> dict[str, Any]:
+    return {"kind": "company", "name": name, "country": "VN", "province_code": "24",
+            "sectors": ["C27"], "languages": ["vi"]}  # fmt: skip
+
+
+def _guest(name: str) -> dict[str, Any]:
+    return {"kind": "company", "name": name, "country": "KR", "sectors": ["C26"],
+            "languages": ["ko"]}  # fmt: skip
+
+
+def build_world(client: TestClient, settings: Settings, engine: sa.Engine) -> World:
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+    def post(path: str, body: dict[str, Any], headers: dict[str, str] = admin) -> dict[str, Any]:
+        return created(client.post(f"{API}{path}", json=body, headers=headers))
+
+    def event(name: str, country: str, **extra: Any) -> int:
+        body = {"name": name, "partner_country": country, "host_province": "24",
+                "start_date": "2026-12-10", "end_date": "2026-12-11", **extra}  # fmt: skip
+        return int(post("/events", body)["id"])
+
+    w = World()
+    w.event_id = event("Gặp gỡ Hàn Quốc 2026", "KR")
+    w.other_event_id = event("Gặp gỡ Nhật Bản 2026", "JP")
+    w.draft_event_id = event("Gặp gỡ Canada 2027", "CA", status="draft")
+    w.b2b_session_id = post(f"/events/{w.event_id}/sessions", {
+        "title": "Kết nối doanh nghiệp", "kind": "b2b", "starts_at": "2026-12-10T09:00:00+07:00",
+        "ends_at": "2026-12-10T11:00:00+07:00", "slot_minutes": 20, "tables": 10,
+        "interpreters": {"ko": 2}})["id"]  # fmt: skip
+    w.plenary_session_id = post(f"/events/{w.event_id}/sessions", {
+        "title": "Phiên toàn thể", "kind": "plenary", "starts_at": "2026-12-10T08:00:00+07:00",
+        "ends_at": "2026-12-10T08:45:00+07:00"})["id"]  # fmt: skip
+
+    me = _participant(client, w.event_id, _host("Công ty Điện tử Bắc Ninh"))
+    peer = _participant(client, w.event_id, _guest("Hanbit Semicon"))
+    partner = _participant(client, w.event_id, _guest("Daesung Logistics"))
+    requester = _participant(client, w.event_id, _guest("Seoul Biotech"))
+    requested = _participant(client, w.event_id, _guest("Busan Marine"))
+    outsider = _participant(client, w.other_event_id, _guest("Osaka Robotics"))
+    outsider_partner = _participant(client, w.other_event_id, _host("Công ty Cơ khí Hải Phòng"))
+    w.participant_id, w.peer_id, w.partner_id = me["id"], peer["id"], partner["id"]
+    w.requester_id, w.requested_id = requester["id"], requested["id"]
+    w.outsider_id, w.outsider_partner_id = outsider["id"], outsider_partner["id"]
+    w.organization_id = me["organization_id"]
+    w.spare_organization_id = post("/organizations", _host("Công ty Chưa Đăng Ký"))["id"]
+    w.tokens = {PARTICIPANT: me["token"], PEER: peer["token"], OUTSIDER: outsider["token"],
+                ORGANIZER: ADMIN_TOKEN}  # fmt: skip
+
+    w.meeting_id = post(f"/events/{w.event_id}/meetings", {
+        "participants": [w.participant_id, w.partner_id], "session_id": w.b2b_session_id,
+        "slot": 1, "table": 1})["id"]  # fmt: skip
+    w.request_id = post(f"/events/{w.event_id}/meeting-requests", {
+        "from_participant_id": w.requester_id, "to_participant_id": w.participant_id})["id"]
+    w.outgoing_request_id = post(f"/events/{w.event_id}/meeting-requests", {
+        "from_participant_id": w.participant_id, "to_participant_id": w.requested_id})["id"]
+    w.preference_id = post(f"/events/{w.event_id}/preferences", {
+        "from_participant_id": w.participant_id, "to_participant_id": w.requested_id,
+        "kind": "wish"})["id"]  # fmt: skip
+
+    with Session(engine) as session:
+        cookie = sign_in(session=session, settings=settings, token=ADMIN_TOKEN)
+        assert cookie is not None
+        organizer = read_session(session=session, settings=settings, cookie=cookie)
+        assert organizer is not None
+    w.admin_cookie, w.csrf_token = cookie, organizer.csrf_token
+    return w
