@@ -1,6 +1,6 @@
 """Ranking quality of partner suggestions on the labelled Meet-X pairs.
 
-    python benchmarks/matching_quality.py             # the table for benchmarks/notes/matching.md
+    python benchmarks/matching_quality.py             # the table for BENCHMARKS.md
     python benchmarks/matching_quality.py --per-query
 
 Compares the scorer, on its default configuration, with two baselines over the queries of

@@ -196,8 +196,7 @@ class UnrepresentableInputMiddleware:
                 "The address must not contain a NUL character",
             )
         elif any(
-            _NUMBER_SEGMENT.match(part) and abs(int(part)) > _LARGEST_ID
-            for part in path.split("/")
+            _NUMBER_SEGMENT.match(part) and abs(int(part)) > _LARGEST_ID for part in path.split("/")
         ):
             response = problem_response(404, "Không tìm thấy / Not found", "Not found")
         if response is None:

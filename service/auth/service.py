@@ -62,7 +62,8 @@ def resolve_token(*, session: Session, token: str, admin_token: str | None) -> A
         digest = hash_token(token)
         organizer = session.exec(
             select(OrganizerToken.id).where(
-                OrganizerToken.token_hash == digest, OrganizerToken.revoked_at.is_(None)  # type: ignore[union-attr]
+                OrganizerToken.token_hash == digest,
+                OrganizerToken.revoked_at.is_(None),  # type: ignore[union-attr]
             )
         ).first()
         if organizer is not None:

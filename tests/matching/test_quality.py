@@ -1,7 +1,7 @@
 """Ranking quality on the labelled Meet-X pairs must not fall below what was measured.
 
 The floors sit a little under the values measured when the scorer was written (precision@5
-0.764, NDCG@10 0.898, see benchmarks/notes/matching.md); a change that lowers them is a
+0.764, NDCG@10 0.898, see BENCHMARKS.md); a change that lowers them is a
 regression unless the floors are lowered on purpose with a note of why.
 """
 

@@ -145,11 +145,16 @@ def _check_postgres(url: str) -> None:
             except sa.exc.DBAPIError:
                 print("amcheck extension not available: index check skipped")
                 return
-            indexes = db.exec_driver_sql(
-                "SELECT c.oid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                "JOIN pg_am am ON am.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE am.amname = 'btree' AND n.nspname = 'public'"
-            ).scalars().all()
+            indexes = (
+                db.exec_driver_sql(
+                    "SELECT c.oid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                    "JOIN pg_am am ON am.oid = c.relam "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE am.amname = 'btree' AND n.nspname = 'public'"
+                )
+                .scalars()
+                .all()
+            )
             assert indexes
             for oid in indexes:
                 db.exec_driver_sql("SELECT bt_index_check(%s::regclass, true)", (oid,))

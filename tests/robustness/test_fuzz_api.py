@@ -198,5 +198,3 @@ def test_the_budget_reaches_a_thousand_cases(fuzzed: Fuzzed) -> None:
     operations = sum(1 for _ in fuzzed.schema.get_all_operations())
     per_role = operations * EXAMPLES_PER_OPERATION_AND_MODE * 2
     assert per_role * 2 >= 1000, (operations, per_role)
-
-

@@ -66,9 +66,10 @@ def test_tokens_never_reach_the_logs(server: ServerProcess) -> None:
             response = client.request(method, path, headers=headers, data=form)
             assert response.status_code < 500, (path, response.status_code)
             assert response.headers["x-request-id"]
-        assert client.get(f"{API}/events", headers={"X-Request-ID": trace}).headers[
-            "x-request-id"
-        ] == trace
+        assert (
+            client.get(f"{API}/events", headers={"X-Request-ID": trace}).headers["x-request-id"]
+            == trace
+        )
     time.sleep(0.5)  # the last lines reach the file
 
     log = server.log()

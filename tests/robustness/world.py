@@ -83,10 +83,14 @@ def build_world(client: TestClient, settings: Settings, engine: sa.Engine) -> Wo
     w.meeting_id = post(f"/events/{w.event_id}/meetings", {
         "participants": [w.participant_id, w.partner_id], "session_id": w.b2b_session_id,
         "slot": 1, "table": 1})["id"]  # fmt: skip
-    w.request_id = post(f"/events/{w.event_id}/meeting-requests", {
-        "from_participant_id": w.requester_id, "to_participant_id": w.participant_id})["id"]
-    w.outgoing_request_id = post(f"/events/{w.event_id}/meeting-requests", {
-        "from_participant_id": w.participant_id, "to_participant_id": w.requested_id})["id"]
+    w.request_id = post(
+        f"/events/{w.event_id}/meeting-requests",
+        {"from_participant_id": w.requester_id, "to_participant_id": w.participant_id},
+    )["id"]
+    w.outgoing_request_id = post(
+        f"/events/{w.event_id}/meeting-requests",
+        {"from_participant_id": w.participant_id, "to_participant_id": w.requested_id},
+    )["id"]
     w.preference_id = post(f"/events/{w.event_id}/preferences", {
         "from_participant_id": w.participant_id, "to_participant_id": w.requested_id,
         "kind": "wish"})["id"]  # fmt: skip
