@@ -95,18 +95,7 @@ def _connected_group(
         if any(state.slot_of[k] == UNPLACED and compiled.domain[k] for k in compiled.meetings_of[p])
     ]
     start = rng.choice(frustrated or participants)
-    chosen = {start}
-    frontier = [start]
-    while frontier and len(chosen) < NEIGHBOURHOOD_PARTICIPANTS:
-        p = frontier.pop(rng.randrange(len(frontier)))
-        options = [q for q in neighbours[p] if q not in chosen]
-        rng.shuffle(options)
-        for q in options[:4]:
-            if len(chosen) >= NEIGHBOURHOOD_PARTICIPANTS:
-                break
-            chosen.add(q)
-            frontier.append(q)
-    return chosen
+    return _grow_group(rng, neighbours, start, size=NEIGHBOURHOOD_PARTICIPANTS, fan_out=4)
 
 
 def polish_breaks(compiled: Compiled, state: SlotState, max_passes: int = 5) -> None:
@@ -216,14 +205,22 @@ def _break_group(
     pool = [p for p, b in enumerate(breaks) if b == worst] if rng.random() < 0.5 else []
     pool = pool or [p for p, b in enumerate(breaks) if b > 0]
     start = rng.choice(pool)
+    return _grow_group(rng, neighbours, start, size=BREAK_GROUP_PARTICIPANTS, fan_out=3)
+
+
+def _grow_group(
+    rng: random.Random, neighbours: list[list[int]], start: int, *, size: int, fan_out: int
+) -> set[int]:
+    """Participants reached from ``start`` through shared meetings, in random breadth-first
+    order, taking at most ``fan_out`` new neighbours of each, until ``size`` are chosen."""
     chosen = {start}
     frontier = [start]
-    while frontier and len(chosen) < BREAK_GROUP_PARTICIPANTS:
+    while frontier and len(chosen) < size:
         p = frontier.pop(rng.randrange(len(frontier)))
         options = [q for q in neighbours[p] if q not in chosen]
         rng.shuffle(options)
-        for q in options[:3]:
-            if len(chosen) >= BREAK_GROUP_PARTICIPANTS:
+        for q in options[:fan_out]:
+            if len(chosen) >= size:
                 break
             chosen.add(q)
             frontier.append(q)

@@ -14,12 +14,13 @@ from service.auth.service import Actor
 from service.database import SessionDep
 from service.errors import invalid, not_found
 from service.events.models import EventSession
-from service.events.service import get_event, get_session_row
+from service.events.service import get_event, get_session_row, list_sessions
 from service.meetings import booking
 from service.meetings.languages import interpreter_needed
 from service.meetings.models import MeetingPublic, MeetingSource, MeetingStatus
 from service.organizations.models import Organization
 from service.pagination import Page, PageDep
+from service.participants.models import Participant
 
 router = APIRouter(prefix="/events/{event_id}/meetings", tags=["meetings"])
 
@@ -46,8 +47,6 @@ def _public(session: Session, meeting: object) -> MeetingPublic:
 
 
 def _languages(session: Session, participant_id: int) -> list[str]:
-    from service.participants.models import Participant
-
     participant = session.get(Participant, participant_id)
     org = session.get(Organization, participant.organization_id) if participant else None
     return list(org.languages) if org else []
@@ -124,18 +123,12 @@ def list_meetings(
         participant_id=participant_id,
         include_cancelled=include_cancelled,
     )
-    sessions = {s.id: s for s in session.exec(_sessions_of(event_id)).all()}
+    sessions = {s.id: s for s in list_sessions(session=session, event_id=event_id)}
     items = [
         booking.meeting_public(m, sessions[m.session_id])
         for m in meetings[page.offset : page.offset + page.limit]
     ]
     return Page(items=items, total=len(meetings), limit=page.limit, offset=page.offset)
-
-
-def _sessions_of(event_id: int):
-    from sqlmodel import select
-
-    return select(EventSession).where(EventSession.event_id == event_id)
 
 
 @router.get("/{meeting_id}", summary="One meeting")
