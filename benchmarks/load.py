@@ -12,6 +12,8 @@ meetings per firm), then runs:
 - the workload at each offered rate: half agenda reads
   (GET /api/v1/events/{id}/meetings?participant_id= with the participant's token), half
   private feed fetches (GET /api/v1/calendars/{token}.ics);
+- the same workload at the first rate with revalidation, as calendar clients and browsers
+  poll: a request for an address fetched before carries its ETag in If-None-Match;
 - the same workload closed-loop (every client sends as soon as its answer arrived), to
   find the throughput ceiling.
 
@@ -216,7 +218,8 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def get(self, path: str, headers: dict[str, str]) -> int:
+    async def get(self, path: str, headers: dict[str, str]) -> tuple[int, str | None]:
+        """The status and the ETag, if any."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -237,7 +240,7 @@ class Connection:
             await self.reader.readuntil(b"\r\n")
         if fields.get("connection", "").lower() == "close":
             await self.close()
-        return int(status_line.split(" ", 2)[1])
+        return int(status_line.split(" ", 2)[1]), fields.get("etag")
 
     async def close(self) -> None:
         if self.writer is not None:
@@ -254,6 +257,7 @@ async def _run(
     rate: float | None,
     name: str,
     server_cpu: Callable[[], float | None] = lambda: None,
+    revalidate: bool = False,
 ) -> Result:
     url = httpx.URL(base_url)
     connections = [Connection(url.host, url.port or 80) for _ in range(clients)]
@@ -265,13 +269,20 @@ async def _run(
     started = time.perf_counter()
     end = started + duration_s
 
+    # The copy each address was last fetched with, as the participants' devices keep it.
+    etags: dict[str, str] = {}
+
     async def one(connection: Connection, scheduled: float) -> None:
         path, headers = make_request()
+        if revalidate and path in etags:
+            headers = {**headers, "If-None-Match": etags[path]}
         try:
-            status = await connection.get(path, headers)
+            status, etag = await connection.get(path, headers)
         except (OSError, asyncio.IncompleteReadError, ValueError):
             await connection.close()
-            status = 599
+            status, etag = 599, None
+        if etag is not None:
+            etags[path] = etag
         result.statuses[status] += 1
         if 200 <= status < 300 or status == 304:
             result.latencies_ms.append((time.perf_counter() - scheduled) * 1000)
@@ -344,10 +355,11 @@ def bench(backend: str, args: argparse.Namespace) -> list[dict[str, object]]:
         )
         rng = random.Random(2026)
         label = f"{backend}, {server.workers} worker{'s' if server.workers > 1 else ''}"
-        runs = [(f"{label}: /healthz baseline", healthz, args.rates[0])]
-        runs += [(f"{label}: agenda + feed", workload, rate) for rate in args.rates]
-        runs += [(f"{label}: agenda + feed, closed loop", workload, None)]
-        for name, kind, rate in runs:
+        runs = [(f"{label}: /healthz baseline", healthz, args.rates[0], False)]
+        runs += [(f"{label}: agenda + feed", workload, rate, False) for rate in args.rates]
+        runs += [(f"{label}: agenda + feed, revalidating", workload, args.rates[0], True)]
+        runs += [(f"{label}: agenda + feed, closed loop", workload, None, False)]
+        for name, kind, rate, revalidate in runs:
             assert server.process is not None
             pid = server.process.pid
             load_average = round(os.getloadavg()[0], 2)
@@ -360,6 +372,7 @@ def bench(backend: str, args: argparse.Namespace) -> list[dict[str, object]]:
                     rate=rate,
                     name=name,
                     server_cpu=lambda: _cpu_seconds_of_tree(pid),  # noqa: B023 - read at once
+                    revalidate=revalidate,
                 )
             )
             result.load_average = load_average

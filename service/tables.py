@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from service.auth.models import OrganizerToken
+from service.changes.models import DataVersion
 from service.events.models import Event, EventSession
 from service.meetings.models import Meeting, MeetingRequest, MeetingSeat, PairPreference
 from service.organizations.models import Organization
@@ -12,6 +13,7 @@ from service.reference.models import FormerProvince, Province, Sector
 metadata = SQLModel.metadata
 
 __all__ = [
+    "DataVersion",
     "Event",
     "EventSession",
     "FormerProvince",

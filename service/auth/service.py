@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from service.auth.models import OrganizerToken
 from service.auth.tokens import (
+    MAX_TOKEN_LENGTH,
     ORGANIZER_PREFIX,
     PARTICIPANT_PREFIX,
     hash_token,
@@ -70,16 +71,21 @@ def resolve_token(*, session: Session, token: str, admin_token: str | None) -> A
             return Actor(role="organizer")
     if token.startswith(ORGANIZER_PREFIX + "_"):
         return None
-    participant = participant_by_token(session=session, token=token)
-    if participant is not None:
-        return Actor(
-            role="participant", participant_id=participant.id, event_id=participant.event_id
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    # Two columns rather than the whole row: this runs on every participant request.
+    found = session.exec(
+        select(Participant.id, Participant.event_id).where(
+            Participant.token_hash == hash_token(token)
         )
-    return None
+    ).first()
+    if found is None:
+        return None
+    return Actor(role="participant", participant_id=found[0], event_id=found[1])
 
 
 def participant_by_token(*, session: Session, token: str) -> Participant | None:
-    if not token or len(token) > 200:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     return session.exec(
         select(Participant).where(Participant.token_hash == hash_token(token))

@@ -9,6 +9,8 @@ import secrets
 TOKEN_BYTES = 32  # 256 bits of entropy
 PARTICIPANT_PREFIX = "mxp"
 ORGANIZER_PREFIX = "mxo"
+# Longer presented tokens are not looked up at all: ours are about 47 characters.
+MAX_TOKEN_LENGTH = 200
 
 
 def new_token(prefix: str) -> str:

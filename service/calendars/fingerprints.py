@@ -111,6 +111,13 @@ def _meetings_query(kind: str) -> sa.Select[Any]:
             sa.func.max(Meeting.updated_at).label("meetings_changed"),
             sa.func.coalesce(sa.func.sum(Meeting.sequence), 0).label("sequences"),
             sa.func.coalesce(sa.func.sum(Meeting.id), 0).label("meeting_ids"),
+            # The first shown cancellation to age out: the feed changes then by itself.
+            sa.func.min(
+                sa.case(
+                    (Meeting.status == MeetingStatus.cancelled, Meeting.updated_at),  # type: ignore[arg-type]
+                    else_=sa.null(),
+                )
+            ).label("oldest_cancelled"),
         )
         .where(shown)
         .subquery()
@@ -158,13 +165,20 @@ class Fingerprint:
 
     values: tuple[Any, ...]
     last_change: datetime
+    # When the feed will change with no write: a shown cancellation ages out.
+    changes_at: datetime | None = None
 
 
-def _fingerprint_of(values: Sequence[Any], *, left_feed_at: datetime | None = None) -> Fingerprint:
+def _fingerprint_of(
+    values: Sequence[Any],
+    *,
+    left_feed_at: datetime | None = None,
+    changes_at: datetime | None = None,
+) -> Fingerprint:
     stamps = [v for v in values if isinstance(v, datetime)]
     if left_feed_at is not None:
         stamps.append(left_feed_at)
-    return Fingerprint(values=tuple(values), last_change=max(stamps))
+    return Fingerprint(values=tuple(values), last_change=max(stamps), changes_at=changes_at)
 
 
 def meetings_fingerprint(
@@ -185,11 +199,12 @@ def meetings_fingerprint(
         )
         .one()
     )
-    aged = row.aged_out
+    aged, oldest = row.aged_out, row.oldest_cancelled
     return _fingerprint_of(
         (*tuple(row), event.updated_at),
         # The feed lost the latest aged-out cancellation when it aged out.
         left_feed_at=aged + CANCELLED_RETENTION if aged is not None else None,
+        changes_at=oldest + CANCELLED_RETENTION if oldest is not None else None,
     )
 
 

@@ -26,11 +26,13 @@ from service.calendars.http import (
     PUBLIC_CACHE,
     feed_response,
 )
+from service.changes.service import current_version
 from service.database import SessionDep, utcnow
 from service.errors import ProblemError, invalid, not_found
 from service.events.models import Event, EventStatus
 from service.events.service import get_event
 from service.meetings.booking import get_meeting
+from service.participants.models import Participant
 
 router = APIRouter(tags=["calendars"])
 
@@ -134,14 +136,29 @@ def programme_calendar(
     actor: MaybeActorDep,
     cache: FeedCacheDep,
 ) -> Response:
-    event = get_event(session=session, event_id=event_id)
-    organizer = actor is not None and actor.is_organizer
-    if event.status is EventStatus.draft and not organizer:
-        raise not_found(f"event {event_id}")
-    feed = service.programme_feed(
-        session=session, event=event, public_url=_public_url(request), now=utcnow(), cache=cache
-    )
-    public = event.status is not EventStatus.draft
+    version = current_version(session=session)
+    public_url = _public_url(request)
+    now = utcnow()
+    # Only published programmes are stored with their version (a draft's status change
+    # raises it), so a stored one may be served to anyone.
+    feed = cache.current(service.programme_key(event_id, public_url), version=version, now=now)
+    if feed is None:
+        event = get_event(session=session, event_id=event_id)
+        organizer = actor is not None and actor.is_organizer
+        draft = event.status is EventStatus.draft
+        if draft and not organizer:
+            raise not_found(f"event {event_id}")
+        feed = service.programme_feed(
+            session=session,
+            event=event,
+            public_url=public_url,
+            now=now,
+            cache=cache,
+            version=None if draft else version,
+        )
+        public = not draft
+    else:
+        public = True
     return feed_response(
         method=request.method,
         headers=request.headers,
@@ -184,20 +201,30 @@ def participant_calendar(
     session: SessionDep,
     cache: FeedCacheDep,
 ) -> Response:
-    participant = participant_by_token(session=session, token=token)
-    if participant is None:
+    found = service.subscriber(session=session, token=token)
+    if found is None:
         raise not_found("calendar")
-    event = session.get(Event, participant.event_id)
-    assert event is not None  # a foreign key
+    participant_id, version = found
     public_url = _public_url(request)
-    feed = service.participant_feed(
-        session=session,
-        participant=participant,
-        event=event,
-        public_url=public_url,
-        now=utcnow(),
-        cache=cache,
-    )
+    now = utcnow()
+    # Nothing written since the stored body was last checked: serve it as it is.
+    key = service.participant_key(participant_id, public_url)
+    feed = cache.current(key, version=version, now=now)
+    if feed is None:
+        participant = session.get(Participant, participant_id)
+        if participant is None:  # deleted since the token was read
+            raise not_found("calendar")
+        event = session.get(Event, participant.event_id)
+        assert event is not None  # a foreign key
+        feed = service.participant_feed(
+            session=session,
+            participant=participant,
+            event=event,
+            public_url=public_url,
+            now=now,
+            cache=cache,
+            version=version,
+        )
     links = service.addresses(service.participant_feed_url(public_url, token))
     return feed_response(
         method=request.method,

@@ -8,6 +8,10 @@ unchanged. So each feed is served in two steps:
 2. the body, from the :class:`FeedCache` when it was built for that fingerprint, else
    built with :mod:`service.calendars.ics` and stored.
 
+A stored body also remembers the data version (:mod:`service.changes`) it was last
+checked at: a request that finds the version unchanged serves it (or answers 304) after
+one indexed read, without the fingerprint query.
+
 The ETag is still the hash of the body (:func:`feed_etag`), so it is strong and the same
 in every server process; the fingerprint only decides whether a stored body is current.
 The cache key also holds what the fingerprint cannot see: the refresh interval (it
@@ -26,7 +30,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from service.calendars.cache import Feed, FeedCache, lookup
+from service.auth.tokens import MAX_TOKEN_LENGTH, hash_token
+from service.calendars.cache import Checked, Feed, FeedCache, lookup
 from service.calendars.entries import (
     MeetingContext,
     MeetingSide,
@@ -52,6 +57,7 @@ from service.calendars.ics import (
     feed_last_modified,
     webcal_url,
 )
+from service.changes.service import version_column
 from service.errors import ProblemError
 from service.events.models import Event, EventSession, SessionKind
 from service.events.service import list_sessions
@@ -109,6 +115,25 @@ def refresh_minutes(event: Event, now: datetime) -> int:
     if event.start_date - NEAR_EVENT_BEFORE <= today <= event.end_date:
         return REFRESH_MINUTES_NEAR_EVENT
     return REFRESH_MINUTES_OTHERWISE
+
+
+def refresh_changes_at(event: Event, now: datetime) -> datetime | None:
+    """The next instant :func:`refresh_minutes` gives another answer: local midnight
+    starting the week before the event, or ending its last day; None when both are past."""
+    zone = ZoneInfo(event.timezone)
+    boundaries = (event.start_date - NEAR_EVENT_BEFORE, event.end_date + timedelta(days=1))
+    instants = (datetime.combine(day, datetime.min.time(), tzinfo=zone) for day in boundaries)
+    return min((t for t in instants if t > now), default=None)
+
+
+def _checked(
+    version: int | None, event: Event, now: datetime, *changes_at: datetime | None
+) -> Checked | None:
+    """What lets the next request trust the stored body without a fingerprint."""
+    if version is None:
+        return None
+    moments = [t for t in (refresh_changes_at(event, now), *changes_at) if t is not None]
+    return Checked(version=version, fresh_until=min(moments, default=None))
 
 
 def _load_meetings(session: Session, scope: MeetingScope, cutoff: datetime) -> list[Meeting]:
@@ -189,9 +214,16 @@ def _feed(
 
 
 def programme_feed(
-    *, session: Session, event: Event, public_url: str, now: datetime, cache: FeedCache | None
+    *,
+    session: Session,
+    event: Event,
+    public_url: str,
+    now: datetime,
+    cache: FeedCache | None,
+    version: int | None = None,
 ) -> Feed:
-    """The event's public programme: every session, whatever its kind."""
+    """The event's public programme: every session, whatever its kind. ``version`` is the
+    data version read before the event row (see :mod:`service.changes`)."""
     fingerprint = sessions_fingerprint(session=session, event=event)
     refresh = refresh_minutes(event, now)
 
@@ -212,8 +244,12 @@ def programme_feed(
             filename=f"meetx-{event.id}-programme.ics",
         )
 
-    key = ("programme", event.id, public_url)
-    return lookup(cache)(key, (refresh, fingerprint), build)
+    key = programme_key(event.id, public_url)  # type: ignore[arg-type]
+    return lookup(cache)(key, (refresh, fingerprint), build, _checked(version, event, now))
+
+
+def programme_key(event_id: int, public_url: str) -> tuple[str, int, str]:
+    return ("programme", event_id, public_url)
 
 
 def _attends(participant: Participant, row: EventSession) -> bool:
@@ -233,9 +269,11 @@ def participant_feed(
     public_url: str,
     now: datetime,
     cache: FeedCache | None,
+    version: int | None = None,
 ) -> Feed:
     """A participant's subscription: its meetings (the cancelled ones for
-    :data:`CANCELLED_RETENTION`) and the sessions it attends."""
+    :data:`CANCELLED_RETENTION`) and the sessions it attends. ``version`` is the data
+    version read before the participant row (see :mod:`service.changes`)."""
     scope = MeetingScope(event_id=event.id, participant_id=participant.id)  # type: ignore[arg-type]
     fingerprint = meetings_fingerprint(
         session=session,
@@ -281,11 +319,30 @@ def participant_feed(
             filename=f"meetx-{event.id}-{participant.id}.ics",
         )
 
-    key = ("participant", participant.id, public_url)
+    key = participant_key(participant.id, public_url)  # type: ignore[arg-type]
     # The participant row itself is not in the aggregate: its own change time and the
     # flags the feed depends on are already at hand.
     own = (participant.updated_at, participant.attends_plenary)
-    return lookup(cache)(key, (refresh, own, fingerprint), build)
+    checked = _checked(version, event, now, fingerprint.changes_at)
+    return lookup(cache)(key, (refresh, own, fingerprint), build, checked)
+
+
+def participant_key(participant_id: int, public_url: str) -> tuple[str, int, str]:
+    return ("participant", participant_id, public_url)
+
+
+_SUBSCRIBER: Final = sa.select(Participant.id, version_column()).where(
+    Participant.token_hash == sa.bindparam("token_hash")  # type: ignore[arg-type]
+)
+
+
+def subscriber(*, session: Session, token: str) -> tuple[int, int] | None:
+    """The participant a feed token stands for and the data version, in one statement
+    (the version is read no later than the rows, as :mod:`service.changes` requires)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    row = session.connection().execute(_SUBSCRIBER, {"token_hash": hash_token(token)}).first()
+    return None if row is None else (int(row[0]), int(row[1]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from service.auth.dependencies import ActorDep, OrganizerDep
 from service.auth.service import Actor
+from service.changes.service import current_version
 from service.database import SessionDep
 from service.errors import invalid, not_found
 from service.events.models import EventSession
 from service.events.service import get_event, get_session_row, list_sessions
 from service.meetings import booking
+from service.meetings.agenda import ListCacheDep, ListKey, list_response, stored_list
 from service.meetings.languages import interpreter_needed
 from service.meetings.models import MeetingPublic, MeetingSource, MeetingStatus
 from service.organizations.models import Organization
@@ -105,30 +108,45 @@ def _visible_participant(actor: Actor, event_id: int, participant_id: int | None
 @router.get(
     "",
     summary="Meetings of the event (organisers) or of one participant",
-    description="A participant sees only its own meetings, with or without `participant_id`.",
+    description="A participant sees only its own meetings, with or without `participant_id`. "
+    "The answer carries a strong ETag; send it back in `If-None-Match` to get a 304 while "
+    "nothing changed.",
+    response_model=Page[MeetingPublic],
+    responses={304: {"description": "Not modified: the If-None-Match copy is current"}},
 )
 def list_meetings(
     event_id: int,
+    request: Request,
     session: SessionDep,
     actor: ActorDep,
     page: PageDep,
+    cache: ListCacheDep,
     participant_id: Annotated[int | None, Query()] = None,
     include_cancelled: bool = True,
-) -> Page[MeetingPublic]:
-    get_event(session=session, event_id=event_id)
+) -> Response:
     participant_id = _visible_participant(actor, event_id, participant_id)
-    meetings = booking.list_meetings(
-        session=session,
-        event_id=event_id,
-        participant_id=participant_id,
-        include_cancelled=include_cancelled,
-    )
-    sessions = {s.id: s for s in list_sessions(session=session, event_id=event_id)}
-    items = [
-        booking.meeting_public(m, sessions[m.session_id])
-        for m in meetings[page.offset : page.offset + page.limit]
-    ]
-    return Page(items=items, total=len(meetings), limit=page.limit, offset=page.offset)
+    # Read before the rows (see service.changes): the stored answer is current while the
+    # version has not moved.
+    version = current_version(session=session)
+    key = ListKey(event_id, participant_id, include_cancelled, page.offset, page.limit)
+    stored = cache.get(key, version=version)
+    if stored is None:
+        get_event(session=session, event_id=event_id)
+        meetings = booking.list_meetings(
+            session=session,
+            event_id=event_id,
+            participant_id=participant_id,
+            include_cancelled=include_cancelled,
+        )
+        sessions = {s.id: s for s in list_sessions(session=session, event_id=event_id)}
+        items = [
+            booking.meeting_public(m, sessions[m.session_id])
+            for m in meetings[page.offset : page.offset + page.limit]
+        ]
+        listed = Page(items=items, total=len(meetings), limit=page.limit, offset=page.offset)
+        stored = stored_list(listed)
+        cache.put(key, stored, version=version)
+    return list_response(headers=request.headers, stored=stored)
 
 
 @router.get("/{meeting_id}", summary="One meeting")

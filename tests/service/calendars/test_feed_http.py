@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from service.calendars import router as calendars_router
 from service.calendars.ics import feed_etag
+from service.database import utcnow
+from tests.conftest import Database
 from tests.service.calendars.conftest import Programme
-from tests.service.factories import assert_problem, create, event_payload
+from tests.service.factories import assert_problem, create, event_payload, organization_payload
 
 CALENDAR = "text/calendar; charset=utf-8"
 
@@ -81,6 +87,70 @@ def test_a_change_changes_the_etag(
     assert after.status_code == 200
     assert after.headers["etag"] != before.headers["etag"]
     assert after.content != before.content
+
+
+@contextmanager
+def statements_run(database: Database) -> Iterator[list[str]]:
+    """The SQL statements run meanwhile (savepoints, the tests' isolation, left out)."""
+    run: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            run.append(statement)
+
+    sa.event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        yield run
+    finally:
+        sa.event.remove(database.engine, "before_cursor_execute", record)
+
+
+def test_an_unchanged_feed_costs_one_read(
+    client: TestClient, programme: Programme, database: Database, admin_headers: dict[str, str]
+) -> None:
+    path = programme.feed_path("hanbit")
+    etag = client.get(path).headers["etag"]
+    with statements_run(database) as run:
+        assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+        assert client.get(path).headers["etag"] == etag
+    assert len(run) == 2, run
+    assert all("data_version" in statement for statement in run)
+    # Any write raises the version: the next request checks the fingerprint again, and
+    # serves the same body when that write did not touch the feed.
+    create(
+        client,
+        "/api/v1/organizations",
+        organization_payload(name="Công ty Thép Hòa Phát", name_en="Hoa Phat Steel"),
+        admin_headers,
+    )
+    with statements_run(database) as run:
+        assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    assert len(run) > 1
+    with statements_run(database) as run:
+        assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    assert len(run) == 1
+
+
+def test_a_cancellation_leaves_the_feed_after_the_retention_with_no_write(
+    client: TestClient,
+    programme: Programme,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    meeting = programme.meetings["korean"]
+    cancelled = client.patch(
+        f"{programme.base}/meetings/{meeting['id']}",
+        json={"status": "cancelled"},
+        headers=admin_headers,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    path = programme.feed_path("hanbit")
+    uid = f"UID:{meeting['uid']}".encode()
+    assert uid in client.get(path).content
+    assert uid in client.get(path).content, "served from memory"
+    later = utcnow() + timedelta(days=31)
+    monkeypatch.setattr(calendars_router, "utcnow", lambda: later)
+    assert uid not in client.get(path).content, "aged out although nothing was written"
 
 
 def test_head_has_the_headers_and_no_body(client: TestClient, programme: Programme) -> None:
