@@ -204,6 +204,17 @@ def workload(target: Target, rng: random.Random) -> Callable[[], Request]:
     return next_request
 
 
+def everything(target: Target, passes: int) -> Callable[[], Request]:
+    """Each participant's agenda, then each one's feed, `passes` times over."""
+    agendas = [
+        (f"{API}/events/{target.event_id}/meetings?participant_id={p.participant_id}", p.headers)
+        for p in target.participants
+    ]
+    feeds = [(f"{API}/calendars/{p.token}.ics", {}) for p in target.participants]
+    requests = iter((agendas + feeds) * passes)
+    return lambda: next(requests)
+
+
 def healthz(_: Target, __: random.Random) -> Callable[[], Request]:
     return lambda: ("/healthz", {})
 
@@ -258,7 +269,9 @@ async def _run(
     name: str,
     server_cpu: Callable[[], float | None] = lambda: None,
     revalidate: bool = False,
+    count: int | None = None,
 ) -> Result:
+    """Open loop at `rate`, or closed loop: for `duration_s`, or until `count` requests."""
     url = httpx.URL(base_url)
     connections = [Connection(url.host, url.port or 80) for _ in range(clients)]
     result = Result(name, rate, 0, duration_s)
@@ -292,7 +305,10 @@ async def _run(
             await one(connection, scheduled)
 
     async def closed_loop_client(connection: Connection) -> None:
-        while (now := time.perf_counter()) < end:
+        while True:
+            now = time.perf_counter()
+            if (now >= end) if count is None else (result.sent >= count):
+                return
             result.sent += 1
             await one(connection, now)
 
@@ -353,6 +369,24 @@ def bench(backend: str, args: argparse.Namespace) -> list[dict[str, object]]:
             f"{time.perf_counter() - seeded:.1f}s",
             file=sys.stderr,
         )
+        # Every agenda and feed fetched a few times per server process (each keeps its own
+        # bodies), as after the first refreshes following a change: the runs measure
+        # serving, not building (building is measured by calendar_feeds.py).
+        passes = 4 * server.workers
+        expected = passes * 2 * len(target.participants)
+        warm = asyncio.run(
+            _run(
+                server.base_url,
+                everything(target, passes),
+                clients=20,
+                duration_s=0,
+                rate=None,
+                name="warm-up",
+                count=expected,
+            )
+        )
+        if warm.statuses != Counter({200: expected}):
+            raise RuntimeError(f"warm-up failed: {dict(warm.statuses)}")
         rng = random.Random(2026)
         label = f"{backend}, {server.workers} worker{'s' if server.workers > 1 else ''}"
         runs = [(f"{label}: /healthz baseline", healthz, args.rates[0], False)]

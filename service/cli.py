@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -39,6 +40,16 @@ def _exit_cleanly(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+def _served_url(host: str, port: int) -> str:
+    """The base URL a local browser reaches the server at (a wildcard address is served
+    on loopback too)."""
+    if host in ("0.0.0.0", "", "::"):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -50,6 +61,10 @@ def _serve(args: argparse.Namespace) -> int:
     # The drain is the clean stop a supervisor asked for, so the re-raised signal lands
     # here and the process exits 0. Before uvicorn starts it stops the migration cleanly.
     signal.signal(signal.SIGTERM, _exit_cleanly)
+    if "MEETX_PUBLIC_URL" not in os.environ:
+        # Links (demo CSV, feeds, pages) point at the address actually served; uvicorn's
+        # worker processes inherit the variable.
+        os.environ["MEETX_PUBLIC_URL"] = _served_url(args.host, args.port)
     _prepare_database(demo=args.demo)
     uvicorn.run(
         "service.main:create_app",

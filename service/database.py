@@ -151,6 +151,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def end_read(session: Session) -> None:
+    """End a read-only request's transaction in the handler's own worker thread, so that
+    :func:`get_session` closes the session on the event loop without another thread hop
+    (measurable on the hottest reads: feeds and agendas). Loaded rows expire."""
+    session.rollback()
+
+
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Stores instants as naive UTC (portable across SQLite and PostgreSQL) and hands
     back aware UTC datetimes, so no naive time ever leaves the database layer."""

@@ -53,7 +53,8 @@ def test_serve_demo_answers_the_contract_queries(tmp_path: Path) -> None:
         assert provinces["items"][0]["matched_former"]["name"] == "Bình Dương"
         events = httpx.get(f"{base}/api/v1/events", params={"q": "gap go han quoc"}).json()
         assert "Gặp gỡ Hàn Quốc 2026" in [e["name"] for e in events["items"]]
-        assert (tmp_path / "meetx-demo-links.csv").exists()
+        links = (tmp_path / "meetx-demo-links.csv").read_text(encoding="utf-8")
+        assert f"{base}/p/" in links, "the links point at the port actually served"
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -27,7 +27,7 @@ from service.calendars.http import (
     feed_response,
 )
 from service.changes.service import current_version
-from service.database import SessionDep, utcnow
+from service.database import SessionDep, end_read, utcnow
 from service.errors import ProblemError, invalid, not_found
 from service.events.models import Event, EventStatus
 from service.events.service import get_event
@@ -225,6 +225,7 @@ def participant_calendar(
             cache=cache,
             version=version,
         )
+    end_read(session)
     links = service.addresses(service.participant_feed_url(public_url, token))
     return feed_response(
         method=request.method,

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from service.auth.dependencies import ActorDep, OrganizerDep
 from service.auth.service import Actor
 from service.changes.service import current_version
-from service.database import SessionDep
+from service.database import SessionDep, end_read
 from service.errors import invalid, not_found
 from service.events.models import EventSession
 from service.events.service import get_event, get_session_row, list_sessions
@@ -146,6 +146,7 @@ def list_meetings(
         listed = Page(items=items, total=len(meetings), limit=page.limit, offset=page.offset)
         stored = stored_list(listed)
         cache.put(key, stored, version=version)
+    end_read(session)
     return list_response(headers=request.headers, stored=stored)
 
 
