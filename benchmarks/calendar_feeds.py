@@ -16,6 +16,8 @@ the figures are the server's own time. Measured, each over random participants:
 - participant feed, 200, stored body current (the common refresh after a change elsewhere
   in the event was already served once);
 - participant feed, 304 for If-None-Match (the common refresh of an unchanged feed);
+- the same two checked by the fingerprint query, as when the data version has moved since
+  the body was last checked (a write anywhere in the database);
 - participant feed, 200, built on every request (the cache disabled): the baseline the
   fingerprint-and-cache path is compared with, and what the first fetch after a change
   costs;
@@ -44,7 +46,7 @@ if str(REPO) not in sys.path:
 from sqlmodel import Session  # noqa: E402
 
 from service.auth.tokens import hash_token, new_token  # noqa: E402
-from service.calendars.cache import FeedCache  # noqa: E402
+from service.calendars.cache import Feed, FeedCache  # noqa: E402
 from service.calendars.router import feed_cache  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.database import make_engine  # noqa: E402
@@ -250,6 +252,14 @@ async def call(app: Any, method: str, path: str, headers: dict[str, str] | None 
     return Answer(status, response_headers, b"".join(chunks))
 
 
+class FingerprintOnly(FeedCache):
+    """A feed cache that never trusts the data version: every request runs the fingerprint
+    query, as the first request after any write does."""
+
+    def current(self, feed_key: Any, *, version: int, now: datetime) -> Feed | None:
+        return None
+
+
 @dataclass
 class Timing:
     wall_ms: list[float]
@@ -317,6 +327,26 @@ async def run(args: argparse.Namespace, url: str, dataset: Dataset) -> list[str]
     )
     since = [(p, {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}) for p in sample(n)]
     rows.append(summary("participant feed, 304 (If-Modified-Since)", await timed(since, app, 304)))
+
+    # The path taken after a write anywhere: the version no longer vouches for the stored
+    # body, so the fingerprint query decides.
+    fingerprinted = FingerprintOnly()
+    app.dependency_overrides[feed_cache] = lambda: fingerprinted
+    for path in feeds:
+        await call(app, "GET", path)
+    rows.append(
+        summary(
+            "participant feed, 200, body stored, checked by fingerprint",
+            await timed(plain(sample(n)), app, 200),
+        )
+    )
+    conditional = [(p, {"If-None-Match": etags[p]}) for p in sample(n)]
+    rows.append(
+        summary(
+            "participant feed, 304 (If-None-Match), checked by fingerprint",
+            await timed(conditional, app, 304),
+        )
+    )
 
     # Baseline: the same requests with a cache that keeps nothing, so every request
     # builds the feed from the rows (what each request cost without the fingerprint).

@@ -5,7 +5,13 @@ from sqlmodel import SQLModel
 from service.auth.models import OrganizerToken
 from service.changes.models import DataVersion
 from service.events.models import Event, EventSession
-from service.meetings.models import Meeting, MeetingRequest, MeetingSeat, PairPreference
+from service.meetings.models import (
+    Meeting,
+    MeetingRequest,
+    MeetingSeat,
+    PairPreference,
+    ScheduleRun,
+)
 from service.organizations.models import Organization
 from service.participants.models import Participant
 from service.reference.models import FormerProvince, Province, Sector
@@ -25,6 +31,7 @@ __all__ = [
     "PairPreference",
     "Participant",
     "Province",
+    "ScheduleRun",
     "Sector",
     "metadata",
 ]

@@ -303,3 +303,16 @@ class ScheduleReport(SQLModel):
     elapsed_s: float
     solver_elapsed_s: float
     changes: list[ScheduleChange]
+
+
+class ScheduleRun(SQLModel, table=True):
+    """A scheduler run's report, kept so every server process (and a restarted one) shows
+    the organisers the last run and why required meetings were left out."""
+
+    __tablename__ = "schedule_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    dry_run: bool
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    report: str = Field(sa_type=sa.Text, description="The ScheduleReport as JSON")

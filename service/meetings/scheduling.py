@@ -36,6 +36,7 @@ from service.meetings.models import (
 from service.meetings.placements import Place, Planned, Settled, count_breaks, settle
 from service.meetings.planning import BLOCKED, Plan, build_plan
 from service.meetings.requests import accepted_requests, expire_stale_requests
+from service.meetings.schedule_runs import record_run
 from service.meetings.solver import SolverAnswer, solve_problem
 from service.suggestions.service import IndexCache
 
@@ -87,7 +88,9 @@ def run_schedule(
     changes, unplaced = _outcome(plan, settled)
     if not options.dry_run:
         _apply(session, plan, settled, changes, fingerprint)
-    return _report(plan, settled, answer, changes, unplaced, options, started)
+    report = _report(plan, settled, answer, changes, unplaced, options, started)
+    record_run(session=session, event_id=event.id, report=report)  # type: ignore[arg-type]
+    return report
 
 
 def _place(grid: Grid, place: Place) -> SchedulePlace:

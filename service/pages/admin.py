@@ -21,6 +21,7 @@ from service.events.models import Event, EventSession, SessionKind
 from service.events.service import get_session_row, list_sessions
 from service.meetings import booking
 from service.meetings.models import Meeting, ScheduleOptions
+from service.meetings.schedule_runs import last_run
 from service.meetings.scheduling import run_schedule
 from service.pages import exports, i18n, schedule_view
 from service.pages.dashboard import Dashboard, dashboard
@@ -158,7 +159,7 @@ def _dashboard_context(
     request: Request, session: Session, event: Event, organizer: OrganizerSession
 ) -> dict[str, Any]:
     board: Dashboard = dashboard(session=session, event=event)
-    last = schedule_view.last_run(request.app, event.id)  # type: ignore[arg-type]
+    last = last_run(session=session, event_id=event.id)  # type: ignore[arg-type]
     return {
         "event": event,
         "board": board,
@@ -283,7 +284,6 @@ def schedule_preview(
         report = run_schedule(session=session, event=event, options=options)
     except ProblemError as exc:
         return _dashboard_error(request, session, event, organizer, exc)
-    schedule_view.remember(request.app, event.id, report)  # type: ignore[arg-type]
     return render(
         request,
         "admin_schedule.html",
@@ -315,7 +315,6 @@ def schedule_apply(
         report = run_schedule(session=session, event=event, options=options)
     except ProblemError as exc:
         return _dashboard_error(request, session, event, organizer, exc)
-    schedule_view.remember(request.app, event.id, report)  # type: ignore[arg-type]
     # The run is computed again on the data of this moment: say so when its outcome is
     # not the one previewed (requests answered meanwhile, or another equally good plan).
     same = schedule_view.fingerprint(report) == previewed

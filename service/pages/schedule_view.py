@@ -1,8 +1,7 @@
 """The scheduler's report as the organisers read it: who moves where, what is left out.
 
-The last report of each event is kept in the app's memory, so the dashboard can say why
-required meetings are still unplaced. It is a convenience, not a record: it starts empty
-after a restart, until the next preview or run.
+The last report of each event is on record (``service.meetings.schedule_runs``), so the
+dashboard of every server process can say why required meetings are still unplaced.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from fastapi import FastAPI
 from sqlmodel import Session
 
 from service.database import utcnow
@@ -20,15 +18,8 @@ from service.events.models import Event
 from service.events.service import list_sessions
 from service.meetings.booking import table_name
 from service.meetings.models import SchedulePlace, ScheduleReport
+from service.meetings.schedule_runs import LastRun
 from service.pages.agenda import Counterpart, counterparts
-
-_STATE_KEY = "pages_schedule_runs"
-
-
-@dataclass(frozen=True)
-class LastRun:
-    report: ScheduleReport
-    at: datetime
 
 
 @dataclass(frozen=True)
@@ -57,17 +48,6 @@ class UnplacedView:
     a: Counterpart | None
     b: Counterpart | None
     reason: str
-
-
-def remember(app: FastAPI, event_id: int, report: ScheduleReport) -> None:
-    runs: dict[int, LastRun] = getattr(app.state, _STATE_KEY, None) or {}
-    runs[event_id] = LastRun(report, utcnow())
-    setattr(app.state, _STATE_KEY, runs)
-
-
-def last_run(app: FastAPI, event_id: int) -> LastRun | None:
-    runs: dict[int, LastRun] = getattr(app.state, _STATE_KEY, None) or {}
-    return runs.get(event_id)
 
 
 def unplaced_reasons(run: LastRun | None) -> dict[int, str]:
