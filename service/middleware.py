@@ -83,7 +83,7 @@ class BodySizeLimitMiddleware:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+            await self._reject(scope, send)
             return
         # With a declared length the server stops at it; with neither a length nor a
         # chunked transfer (a GET, say) there is no body at all.
@@ -101,7 +101,7 @@ class BodySizeLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._reject(send)
+                await self._reject(scope, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -117,22 +117,43 @@ class BodySizeLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _reject(self, send: Send) -> None:
-        body = (
-            b'{"type":"about:blank","title":"N\\u1ed9i dung qu\\u00e1 l\\u1edbn / Content too '
-            b'large","status":413,"detail":"The request body exceeds the limit"}'
-        )
+    async def _reject(self, scope: Scope, send: Send) -> None:
+        path = scope.get("path", "")
+        if path.startswith("/api/") or path == "/healthz":
+            media_type, body = PROBLEM_JSON, self._problem()
+        else:
+            # A page's form (an import file, say): answer with a page, not JSON.
+            media_type, body = "text/html; charset=utf-8", self._page()
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
                 "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-type", media_type.encode()),
                     (b"content-length", str(len(body)).encode()),
                 ],
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+    def _problem(self) -> bytes:
+        return (
+            b'{"type":"about:blank","title":"N\\u1ed9i dung qu\\u00e1 l\\u1edbn / Content too '
+            b'large","status":413,"detail":"The request body exceeds the limit"}'
+        )
+
+    def _page(self) -> bytes:
+        limit = f"{self.max_bytes / 1_048_576:.0f} MB"
+        return (
+            '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>Tệp quá lớn / File too large</title></head><body>"
+            "<h1>Tệp quá lớn / File too large</h1>"
+            f"<p>Nội dung gửi lên vượt quá {limit}. Hãy chia tệp thành nhiều phần rồi gửi lại.</p>"
+            f'<p lang="en">The upload exceeds {limit}. Split the file and send it again.</p>'
+            '<p><a href="javascript:history.back()">Quay lại / Back</a></p>'
+            "</body></html>"
+        ).encode()
 
 
 class InFlightLimitMiddleware:

@@ -128,6 +128,16 @@ def test_a_body_over_the_limit_is_refused_with_413(
     assert_problem(response, 413)
 
 
+def test_an_oversized_upload_from_a_page_is_answered_with_a_page(client: TestClient) -> None:
+    response = client.post(
+        "/admin/events/1/import",
+        files={"file": ("participants.csv", b"x" * 2_000_000, "text/csv")},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "Tệp quá lớn / File too large" in response.text
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
