@@ -34,6 +34,13 @@ class Compiled:
     meetings_of: tuple[tuple[int, ...], ...]
     static_reason: dict[int, str]
     """Why a meeting with an empty domain can never be placed."""
+    session_of: tuple[int, ...]
+    """Session of each slot (index 0 unused); only gaps inside a session are breaks."""
+
+    @property
+    def whole_day(self) -> bool:
+        """One session: every gap between two meetings is a break (the JAIR definition)."""
+        return len(self.problem.session_starts) <= 1
 
     @property
     def n_meetings(self) -> int:
@@ -81,6 +88,7 @@ def compile_problem(problem: Problem) -> Compiled:
         max_meetings=tuple(p.max_meetings for p in problem.participants),
         meetings_of=tuple(tuple(ms) for ms in meetings_of),
         static_reason=reasons,
+        session_of=problem.session_of_slot(),
     )
 
 

@@ -28,7 +28,7 @@ def build_contiguous_model(compiled: Compiled, placed: list[int]) -> SlotModel:
         if n < 2:
             continue
         busy = slot_model.busy_literals(p)
-        start = _contiguous_run(model, busy, n, slots)
+        start = contiguous_run(model, busy, n, slots)
         if start is None:
             model.add_bool_or([])  # no run of n free slots: no break-free schedule
             return slot_model
@@ -54,21 +54,22 @@ def build_contiguous_model(compiled: Compiled, placed: list[int]) -> SlotModel:
     return slot_model
 
 
-def _contiguous_run(
-    model: cp_model.CpModel, busy: list[LinearExpr], n: int, slots: int
+def contiguous_run(
+    model: cp_model.CpModel,
+    busy: list[LinearExpr],
+    n: int,
+    slots: int,
+    enforce: cp_model.IntVar | None = None,
 ) -> cp_model.IntVar | None:
-    """Constrain busy[] to one run of n slots; return its start, None when impossible."""
-    starts = [
-        f
-        for f in range(1, slots - n + 2)
-        if all(not (isinstance(busy[s - 1], int) and busy[s - 1] == 0) for s in range(f, f + n))
-        and all(
-            not (isinstance(busy[s - 1], int) and busy[s - 1] == 1)
-            for s in range(1, slots + 1)
-            if not f <= s < f + n
-        )
-    ]
+    """Constrain busy[] to one run of n slots; return its start, None when impossible.
+
+    With `enforce`, the run is required only when that literal is true (and the literal
+    is set false when no run fits).
+    """
+    starts = run_starts(busy, n, slots)
     if not starts:
+        if enforce is not None:
+            model.add_bool_or([enforce.Not()])
         return None
     first, last = starts[0], starts[-1]
     start = model.new_int_var_from_domain(cp_model.Domain.from_values(starts), "")
@@ -88,6 +89,7 @@ def _contiguous_run(
             return False
         return ge[f]
 
+    unless = [] if enforce is None else [enforce.Not()]
     for s in range(1, slots + 1):
         lower, upper = at_least(s - n + 1), at_least(s + 1)
         inside: list[cp_model.IntVar] | None = []
@@ -101,16 +103,32 @@ def _contiguous_run(
         cell = busy[s - 1]
         if inside is None:
             if not isinstance(cell, int):
-                model.add(cell == 0)
+                model.add_bool_or([*unless, cell.Not()])  # type: ignore[union-attr]
+            elif cell == 1:
+                model.add_bool_or(unless)
             continue
         if isinstance(cell, int):
             if cell == 0:
-                model.add_bool_or([lit.Not() for lit in inside])
+                model.add_bool_or([*unless, *[lit.Not() for lit in inside]])
             else:
                 for lit in inside:
-                    model.add_bool_or([lit])
+                    model.add_bool_or([*unless, lit])
             continue
-        model.add_bool_or([cell, *[lit.Not() for lit in inside]])
+        model.add_bool_or([*unless, cell, *[lit.Not() for lit in inside]])
         for lit in inside:
-            model.add_implication(cell, lit)
+            model.add_bool_or([*unless, cell.Not(), lit])  # type: ignore[union-attr]
     return start
+
+
+def run_starts(busy: list[LinearExpr], n: int, slots: int) -> list[int]:
+    """Starts f such that slots f..f+n-1 can all be busy and no other slot must be."""
+    return [
+        f
+        for f in range(1, slots - n + 2)
+        if all(not (isinstance(busy[s - 1], int) and busy[s - 1] == 0) for s in range(f, f + n))
+        and all(
+            not (isinstance(busy[s - 1], int) and busy[s - 1] == 1)
+            for s in range(1, slots + 1)
+            if not f <= s < f + n
+        )
+    ]

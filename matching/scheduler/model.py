@@ -248,11 +248,22 @@ def _window(compiled: Compiled, context: SlotState, k: int, free: set[int]) -> t
 
 
 def count_breaks(
-    model: cp_model.CpModel, busy: Sequence[LinearExpr], slots: int
+    model: cp_model.CpModel, busy: Sequence[LinearExpr], session_of: Sequence[int]
 ) -> LinearExpr | int:
-    """Breaks of one participant from busy[1..slots]: block starts minus one when busy."""
+    """Breaks of one participant from busy[1..slots]: block starts minus one per session
+    with a meeting (`session_of[s]` is slot s's session; one session = the whole day)."""
+    total: LinearExpr | int = 0
+    first = 0
+    for s in range(1, len(busy) + 1):
+        if s == len(busy) or session_of[s + 1] != session_of[s]:
+            total += _session_breaks(model, busy[first:s])
+            first = s
+    return total
+
+
+def _session_breaks(model: cp_model.CpModel, busy: Sequence[LinearExpr]) -> LinearExpr | int:
     starts: list[LinearExpr] = []
-    for i in range(slots):
+    for i in range(len(busy)):
         current, previous = busy[i], busy[i - 1] if i else 0
         if isinstance(current, int):
             if current == 1 and isinstance(previous, int):

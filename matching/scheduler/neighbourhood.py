@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 
 from matching.scheduler.compiled import Compiled
 from matching.scheduler.model import SlotModel, count_breaks
-from matching.scheduler.state import UNPLACED, SlotState, participant_breaks
+from matching.scheduler.state import UNPLACED, SlotState
 
 NEIGHBOURHOOD_PARTICIPANTS = 60
 STEP_DTIME = 0.05
@@ -126,7 +126,7 @@ def polish_breaks(compiled: Compiled, state: SlotState, max_passes: int = 5) -> 
 
 
 def _pair_breaks(compiled: Compiled, state: SlotState, k: int) -> int:
-    return sum(participant_breaks(list(state.busy[p])) for p in compiled.pair[k])
+    return sum(state.breaks(p) for p in compiled.pair[k])
 
 
 def reduce_breaks_by_neighbourhoods(
@@ -145,7 +145,7 @@ def reduce_breaks_by_neighbourhoods(
     rng = random.Random(seed)
     neighbours = _neighbours(compiled)
     while work < work_budget and time.perf_counter() < wall_deadline:
-        breaks = [participant_breaks(list(busy)) for busy in state.busy]
+        breaks = [state.breaks(p) for p in range(compiled.n_participants)]
         if sum(breaks) == 0:
             return
         worst = max(breaks)
@@ -168,7 +168,7 @@ def reduce_breaks_by_neighbourhoods(
         cap = None if spread_bound is None else (min(outside) if outside else 0) + spread_bound
         terms = []
         for p in model.touched:
-            count = count_breaks(model.model, model.busy_literals(p), compiled.slots)
+            count = count_breaks(model.model, model.busy_literals(p), compiled.session_of)
             terms.append(count)
             if cap is not None:
                 excess = model.model.new_int_var(0, compiled.slots, "")
@@ -228,7 +228,7 @@ def _grow_group(
 
 
 def _break_key(state: SlotState, spread_bound: int | None) -> tuple[int, int]:
-    values = [participant_breaks(list(busy)) for busy in state.busy if busy]
+    values = [state.breaks(p) for p, busy in enumerate(state.busy) if busy]
     if not values:
         return 0, 0
     excess = 0 if spread_bound is None else max(0, max(values) - min(values) - spread_bound)

@@ -20,13 +20,17 @@ Extensions to the contract's format, all optional:
   counts as a move.
 - objective ``"minimize_moves": true`` (default true): minimise moves of meetings that
   have ``current``, right after placing the required meetings and before the score.
+- ``"session_starts": [1, 12]``: the first slot of each session, in increasing order (slot
+  1 always starts one). The pause between two sessions is nobody's break.
 
 Rules of interpretation:
 
 - Slots are 1..``slots``, tables 1..``tables``.
 - A break is a gap between two consecutive meetings in a participant's own day (JAIR 2022,
-  definition 2.3), whatever its length, also when the gap spans a pause between sessions:
-  this is the definition under which the published B2B optima hold.
+  definition 2.3), whatever its length. Without ``session_starts`` (or with one session)
+  a gap spanning a pause counts too: this is the definition under which the published
+  B2B optima hold. With several sessions, only gaps between two meetings of the same
+  session count.
 - ``after`` binds pairs of placed meetings: each listed meeting that is placed sits in a
   strictly earlier slot. An unplaced predecessor does not block its successor.
 - ``needs`` may list a resource twice: the meeting then uses two units of it.
@@ -36,6 +40,7 @@ Rules of interpretation:
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -92,6 +97,19 @@ class Problem:
     meetings: tuple[Meeting, ...]
     resources: Mapping[str, int] = field(default_factory=dict)
     objective: Objective = Objective()
+    session_starts: tuple[int, ...] = (1,)
+    """First slot of each session, increasing, starting with 1."""
+
+    def session_of_slot(self) -> tuple[int, ...]:
+        """Session number (0-based) of each slot, indexed by slot (index 0 unused)."""
+        sessions = [0] * (self.slots + 1)
+        current = -1
+        starts = set(self.session_starts)
+        for s in range(1, self.slots + 1):
+            if s in starts:
+                current += 1
+            sessions[s] = current
+        return tuple(sessions)
 
     def participant_index(self) -> dict[str, int]:
         return {p.id: i for i, p in enumerate(self.participants)}
@@ -139,7 +157,18 @@ class _Parser:
             meetings=meetings,
             resources=resources,
             objective=self._objective(data.get("objective", {})),
+            session_starts=self._session_starts(data.get("session_starts")),
         )
+
+    def _session_starts(self, value: Any) -> tuple[int, ...]:
+        if value is None:
+            return (1,)
+        if not isinstance(value, list):
+            raise ProblemError("session_starts must be a list of slot numbers")
+        starts = [self._slot(v, "session_starts") for v in value]
+        if any(b <= a for a, b in itertools.pairwise(starts)):
+            raise ProblemError("session_starts must be strictly increasing")
+        return tuple(sorted({1, *starts}))
 
     def _slot(self, value: Any, what: str) -> int:
         if not _is_int(value):

@@ -7,9 +7,12 @@
    bound proves the hint optimal. Large days use large-neighbourhood search instead of a
    single model (see `neighbourhood.py`).
 3. Break phase, over the set of meetings selected above: a break-free schedule is sought
-   first with a dedicated model (see `contiguous.py`); failing that, breaks are minimised
+   first with a dedicated model (see `contiguous.py`). When that model is proven
+   infeasible, every meeting is placed and the day is one session, a core-guided search
+   finds the fewest breaks (see `few_breaks.py`). Otherwise breaks are minimised
    directly, with the `max_break_spread` bound as a heavily penalised soft term so that the
-   search always has a schedule in hand, then by neighbourhood search.
+   search always has a schedule in hand. Neighbourhood search follows when no search
+   proved its schedule optimal.
 Required meetings that the greedy start cannot all place go through the same break-free
 search first, as it often places everyone on tight days where a plain model struggles.
 
@@ -31,6 +34,7 @@ from ortools.sat.python import cp_model
 
 from matching.scheduler.compiled import SCORE_UNITS, Compiled, compile_problem
 from matching.scheduler.contiguous import build_contiguous_model
+from matching.scheduler.few_breaks import build_few_breaks_model
 from matching.scheduler.greedy import (
     greedy_schedule,
     placed_meetings,
@@ -46,7 +50,7 @@ from matching.scheduler.neighbourhood import (
 from matching.scheduler.problem import Problem
 from matching.scheduler.reasons import unplaced_reason
 from matching.scheduler.solution import Assignment, Solution, Unplaced
-from matching.scheduler.state import UNPLACED, SlotState, participant_breaks
+from matching.scheduler.state import UNPLACED, SlotState
 from matching.scheduler.tables import assign_tables
 
 # Deterministic time units CP-SAT spends per wall-clock second on these models (measured
@@ -61,6 +65,14 @@ FULL_MODEL_MAX_VARIABLES = 120_000
 # Penalty per unit of break spread above max_break_spread, above any break count.
 SPREAD_PENALTY = 10_000
 SEED = 20261122
+_SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
+# Share of the time left for the core-guided search of few breaks; the rest goes to a
+# plain search when that one finds no schedule.
+FEW_BREAKS_SHARE = 0.75
+# The core-guided search spends 0.6-0.85 deterministic units per second (measured).
+FEW_BREAKS_DTIME_PER_SECOND = 0.6
+# The plain search after it works faster per second: its share of the work, scaled.
+PLAIN_SEARCH_WORK = 1.5
 # Share of a phase's budget given to the search for a break-free schedule when it runs
 # first, and share given to a plain feasibility search that runs before it.
 CONTIGUOUS_SHARE = 0.85
@@ -271,7 +283,7 @@ def _race(
     if other_first and _solve_other(other_model, budget, start + budget * OTHER_FIRST_SHARE, into):
         return True
     until = end if other_first else start + budget * CONTIGUOUS_SHARE
-    if _solve_contiguous(compiled, meetings, budget, until, moves_limit, into):
+    if _solve_contiguous(compiled, meetings, budget, until, moves_limit, into) in _SOLVED:
         return True
     return not other_first and _solve_other(other_model, budget, end, into)
 
@@ -283,7 +295,8 @@ def _solve_contiguous(
     until: float,
     moves_limit: int | None,
     into: SlotState,
-) -> bool:
+) -> int:
+    """Search a break-free placement; returns the CP-SAT status (INFEASIBLE: none exists)."""
     model = build_contiguous_model(compiled, meetings)
     if moves_limit is not None and model.keep:
         model.model.add(model.moves() <= moves_limit)
@@ -295,12 +308,11 @@ def _solve_contiguous(
     solver.parameters.max_time_in_seconds = max(0.05, until - time.perf_counter())
     solver.parameters.max_deterministic_time = budget * 10
     status = solver.solve(model.model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return False
-    model.read(solver, into)
-    into.proven = True
-    into.break_free = True
-    return True
+    if status in _SOLVED:
+        model.read(solver, into)
+        into.proven = True
+        into.break_free = True
+    return status
 
 
 def _solve_other(
@@ -314,18 +326,6 @@ def _solve_other(
         # sooner on the tight published instances (0.15 s instead of 2 s).
         solver.parameters.max_deterministic_time = budget * 10
         solver.parameters.linearization_level = 0
-    status = solver.solve(other.model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return False
-    other.read(solver, into)
-    into.proven = status == cp_model.OPTIMAL
-    return True
-    other = other_model()
-    solver = _solver(max(0.05, end - time.perf_counter()), 1)
-    if not other.model.has_objective():
-        # A feasibility search, like the one above, returns its first solution: the same
-        # whatever its limit.
-        solver.parameters.max_deterministic_time = budget * 10
     status = solver.solve(other.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False
@@ -389,7 +389,8 @@ def _break_phase(compiled: Compiled, state: SlotState, progress: _Progress, cloc
         if moves_limit is not None and model.keep:
             model.model.add(model.moves() <= moves_limit)
         breaks = [
-            count_breaks(model.model, model.busy_literals(p), compiled.slots) for p in model.touched
+            count_breaks(model.model, model.busy_literals(p), compiled.session_of)
+            for p in model.touched
         ]
         objective = sum(breaks)
         if spread_bound is not None and breaks:
@@ -399,16 +400,98 @@ def _break_phase(compiled: Compiled, state: SlotState, progress: _Progress, cloc
         model.model.minimize(objective)
         return model
 
+    # The core-guided search proves how few breaks are possible; that is worth its time
+    # only when every meeting is placed (otherwise another selection of meetings might
+    # have fewer breaks, see `_solution`), such as on the published instances.
+    everything_placed = len(placed) == sum(1 for d in compiled.domain if d)
     found = SlotState(compiled)
-    if clock.affords(compiled) and _race(
-        compiled, placed, direct_model, clock.remaining() * 0.85, found, moves_limit
-    ):
-        if found.break_free or _key(compiled, found) <= _key(compiled, state):
+    if clock.affords(compiled):
+        budget = clock.remaining() * 0.85
+        start = time.perf_counter()
+        until = start + budget * CONTIGUOUS_SHARE
+        status = _solve_contiguous(compiled, placed, budget, until, moves_limit, found)
+        if found.break_free:
             _copy(found, state)
-        progress.breaks = found.proven
+            progress.breaks = True
+        elif status == cp_model.INFEASIBLE and compiled.whole_day and everything_placed:
+            progress.breaks = _few_breaks(compiled, placed, moves_limit, state, start + budget)
+        elif _solve_other(direct_model, budget, start + budget, found):
+            if _key(compiled, found) <= _key(compiled, state):
+                _copy(found, state)
+            progress.breaks = found.proven
     if not progress.breaks:
         reduce_breaks_by_neighbourhoods(compiled, state, clock.remaining(), SEED)
     return _spread_ok(compiled, state)
+
+
+def _few_breaks(
+    compiled: Compiled,
+    placed: list[int],
+    moves_limit: int | None,
+    state: SlotState,
+    end: float,
+) -> bool:
+    """Minimise breaks when no break-free schedule exists (core-guided, see few_breaks.py).
+
+    Each participant may have at most `max_break_spread` breaks. That keeps every schedule
+    found within the fairness bound, and loses no better schedule as long as someone has
+    no break, which holds whenever the total is below the number of participants.
+    Returns True when the schedule written into `state` is proven optimal.
+    """
+    cap = compiled.problem.objective.max_break_spread
+    built = build_few_breaks_model(compiled, placed, cap)
+    model = built.slot_model
+    if moves_limit is not None and model.keep:
+        model.model.add(model.moves() <= moves_limit)
+    # The break-free search has just proven that someone has a break.
+    model.model.add_bool_or([literal.Not() for literal in built.contiguous.values()])
+    found = SlotState(compiled)
+    # First any schedule of the model, so that one within the fairness bound is in hand
+    # whatever happens next (0.2-0.9 s on the published instances). Like the break-free
+    # search, its first solution does not depend on its limit.
+    model.model.clear_objective()
+    budget = max(0.05, end - time.perf_counter())
+    solver = _solver(budget, 1)
+    solver.parameters.linearization_level = 0
+    solver.parameters.max_deterministic_time = budget * 10
+    if solver.solve(model.model) not in _SOLVED:
+        return False
+    model.read(solver, found)
+    if _key(compiled, found) <= _key(compiled, state):
+        _copy(found, state)
+    model.model.minimize(cp_model.LinearExpr.sum(built.levels))
+    model.hint(state)
+    # Deterministic limits from the time left in whole seconds, so that small timing
+    # differences of the steps before do not change the searches' trajectories.
+    budget = max(0.05, end - time.perf_counter())
+    work = max(1, math.floor(budget)) * FEW_BREAKS_DTIME_PER_SECOND
+    solver = _solver(budget * FEW_BREAKS_SHARE, 1)
+    solver.parameters.max_deterministic_time = work * FEW_BREAKS_SHARE
+    solver.parameters.optimize_with_core = True
+    solver.parameters.linearization_level = 0
+    status = solver.solve(model.model)
+    if status == cp_model.OPTIMAL:
+        model.read(solver, found)
+        # Every participant within the cap is no restriction when someone has no break.
+        if cap is None or round(solver.objective_value) < sum(1 for b in found.busy if b):
+            _copy(found, state)
+            return True
+    if status in _SOLVED:
+        model.read(solver, found)
+        if _key(compiled, found) <= _key(compiled, state):
+            _copy(found, state)
+    # Not proven: a plain search from the best schedule improves it with the time left.
+    model.model.clear_hints()
+    model.hint(state)
+    remaining = max(0.05, end - time.perf_counter())
+    solver = _solver(remaining, 1)
+    solver.parameters.linearization_level = 0
+    solver.parameters.max_deterministic_time = work * (1 - FEW_BREAKS_SHARE) * PLAIN_SEARCH_WORK
+    if solver.solve(model.model) in _SOLVED:
+        model.read(solver, found)
+        if _key(compiled, found) <= _key(compiled, state):
+            _copy(found, state)
+    return False
 
 
 def _spread_excess(
@@ -438,11 +521,7 @@ def _copy(source: SlotState, target: SlotState) -> None:
 
 
 def _breaks_by_participant(compiled: Compiled, state: SlotState) -> list[int]:
-    return [
-        participant_breaks(list(state.busy[p]))
-        for p in range(compiled.n_participants)
-        if state.busy[p]
-    ]
+    return [state.breaks(p) for p in range(compiled.n_participants) if state.busy[p]]
 
 
 def _total_breaks(compiled: Compiled, state: SlotState) -> int:

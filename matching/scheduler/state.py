@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Sequence
 
 from matching.scheduler.compiled import Compiled
 
@@ -29,6 +30,9 @@ class SlotState:
 
     def count(self, participant: int) -> int:
         return len(self.busy[participant])
+
+    def breaks(self, participant: int) -> int:
+        return participant_breaks(self.busy[participant], self.c.session_of)
 
     def precedence_window(self, k: int) -> tuple[int, int]:
         """Slots strictly after placed predecessors and before placed successors."""
@@ -103,7 +107,15 @@ class SlotState:
         return cost
 
 
-def participant_breaks(slots: list[int]) -> int:
-    """Gaps between consecutive meetings of one participant (JAIR 2022 def. 2.3)."""
+def participant_breaks(slots: Iterable[int], session_of: Sequence[int] | None = None) -> int:
+    """Gaps between consecutive meetings of one participant (JAIR 2022 def. 2.3).
+
+    With `session_of` (session of each slot), a gap between meetings of two different
+    sessions is the pause between them, not a break.
+    """
     ordered = sorted(slots)
-    return sum(1 for x, y in itertools.pairwise(ordered) if y > x + 1)
+    return sum(
+        1
+        for x, y in itertools.pairwise(ordered)
+        if y > x + 1 and (session_of is None or session_of[x] == session_of[y])
+    )

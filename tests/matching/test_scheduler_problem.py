@@ -64,6 +64,9 @@ BAD_PROBLEMS = [
     ),
     ("precedence cycle", with_change(["meetings", 0, "after"], ["m2"]), "cycle"),
     ("spread not an integer", with_change(["objective"], {"max_break_spread": "2"}), "spread"),
+    ("session starts not a list", with_change(["session_starts"], 3), "session_starts"),
+    ("session start out of range", with_change(["session_starts"], [1, 5]), "session_starts"),
+    ("session starts not increasing", with_change(["session_starts"], [3, 2]), "session_starts"),
 ]
 
 
@@ -105,6 +108,13 @@ def test_valid_problem_parses_with_defaults() -> None:
     )
     assert problem.objective.minimize_breaks and problem.objective.minimize_moves
     assert problem.participants[2].max_meetings == 2
+    assert problem.session_starts == (1,)
+
+
+def test_session_starts_give_each_slot_its_session() -> None:
+    problem = parse_problem(json.dumps({**BASE, "session_starts": [3]}))
+    assert problem.session_starts == (1, 3)  # slot 1 always starts a session
+    assert problem.session_of_slot()[1:] == (0, 0, 1, 1)
 
 
 @pytest.mark.parametrize(
