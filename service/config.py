@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, description="Largest request body accepted.")
     page_limit_max: int = 200
     log_level: str = "INFO"
+    max_in_flight: int | None = Field(
+        default=None,
+        ge=1,
+        description="Requests handled at once per server process; more wait in line. "
+        "Default: the worker thread pool's size.",
+    )
 
     @property
     def public_base(self) -> str:

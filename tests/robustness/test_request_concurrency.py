@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from sqlmodel import Session
 from starlette.types import Receive, Scope, Send
 
+from service.config import Settings
 from service.database import make_engine
+from service.main import create_app
 from service.middleware import InFlightLimitMiddleware
 
 
@@ -41,6 +43,14 @@ def test_requests_beyond_the_cap_wait_instead_of_running() -> None:
 
     assert asyncio.run(burst()) == [200] * 12
     assert most == 3
+
+
+def test_the_cap_is_a_setting(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'cap.db'}", max_in_flight=6)
+    app = create_app(settings)
+    caps = [m.kwargs.get("limit") for m in app.user_middleware if m.cls is InFlightLimitMiddleware]
+    assert caps == [6]
+    assert Settings(database_url="sqlite://").max_in_flight is None, "the thread pool's size"
 
 
 def _engine(tmp_path: Path) -> sa.Engine:
