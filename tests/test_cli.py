@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 
 def _free_port() -> int:
@@ -111,3 +113,20 @@ def test_token_create_prints_a_working_organiser_token(tmp_path: Path) -> None:
             "/api/v1/events", json=payload, headers={"Authorization": f"Bearer {token}"}
         )
         assert denied.status_code == 403
+
+
+def test_the_served_app_keeps_its_startup_objects_out_of_full_collections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.cli import served_app
+    from service.config import get_settings
+
+    monkeypatch.setenv("MEETX_DATABASE_URL", f"sqlite:///{tmp_path / 'served.db'}")
+    get_settings.cache_clear()
+    try:
+        app = served_app()
+        assert app.title == "MeetX"
+        assert gc.get_freeze_count() > 100_000, "the libraries and the app are frozen"
+    finally:
+        gc.unfreeze()
+        get_settings.cache_clear()

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from service.auth.dependencies import ActorDep, OrganizerDep
+from service.auth.dependencies import ActorDep, BearerDep, OrganizerDep, signed_in_actor
 from service.auth.service import Actor
 from service.changes.service import current_version
 from service.database import SessionDep, end_read
@@ -118,12 +118,15 @@ def list_meetings(
     event_id: int,
     request: Request,
     session: SessionDep,
-    actor: ActorDep,
+    credentials: BearerDep,
     page: PageDep,
     cache: ListCacheDep,
     participant_id: Annotated[int | None, Query()] = None,
     include_cancelled: bool = True,
 ) -> Response:
+    # The token is looked up here, in this handler's thread, rather than by ActorDep in
+    # one of its own: participants' phones reload the agenda all day.
+    actor = signed_in_actor(request=request, session=session, credentials=credentials)
     participant_id = _visible_participant(actor, event_id, participant_id)
     # Read before the rows (see service.changes): the stored answer is current while the
     # version has not moved.
