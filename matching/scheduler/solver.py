@@ -416,8 +416,7 @@ def _break_phase(compiled: Compiled, state: SlotState, progress: _Progress, cloc
         elif status == cp_model.INFEASIBLE and compiled.whole_day and everything_placed:
             progress.breaks = _few_breaks(compiled, placed, moves_limit, state, start + budget)
         elif _solve_other(direct_model, budget, start + budget, found):
-            if _key(compiled, found) <= _key(compiled, state):
-                _copy(found, state)
+            _adopt_unless_worse(compiled, found, state)
             progress.breaks = found.proven
     if not progress.breaks:
         reduce_breaks_by_neighbourhoods(compiled, state, clock.remaining(), SEED)
@@ -457,8 +456,7 @@ def _few_breaks(
     if solver.solve(model.model) not in _SOLVED:
         return False
     model.read(solver, found)
-    if _key(compiled, found) <= _key(compiled, state):
-        _copy(found, state)
+    _adopt_unless_worse(compiled, found, state)
     model.model.minimize(cp_model.LinearExpr.sum(built.levels))
     model.hint(state)
     # Deterministic limits from the time left in whole seconds, so that small timing
@@ -478,8 +476,7 @@ def _few_breaks(
             return True
     if status in _SOLVED:
         model.read(solver, found)
-        if _key(compiled, found) <= _key(compiled, state):
-            _copy(found, state)
+        _adopt_unless_worse(compiled, found, state)
     # Not proven: a plain search from the best schedule improves it with the time left.
     model.model.clear_hints()
     model.hint(state)
@@ -489,8 +486,7 @@ def _few_breaks(
     solver.parameters.max_deterministic_time = work * (1 - FEW_BREAKS_SHARE) * PLAIN_SEARCH_WORK
     if solver.solve(model.model) in _SOLVED:
         model.read(solver, found)
-        if _key(compiled, found) <= _key(compiled, state):
-            _copy(found, state)
+        _adopt_unless_worse(compiled, found, state)
     return False
 
 
@@ -510,6 +506,12 @@ def _spread_excess(
     excess = m.new_int_var(0, slots, "")
     m.add(excess >= high - low - bound)
     return excess
+
+
+def _adopt_unless_worse(compiled: Compiled, found: SlotState, state: SlotState) -> None:
+    """Take `found` into `state` when it is no worse (fairness excess, then breaks)."""
+    if _key(compiled, found) <= _key(compiled, state):
+        _copy(found, state)
 
 
 def _copy(source: SlotState, target: SlotState) -> None:
