@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from service.changes.cache import Checked
+
 
 @dataclass(frozen=True, slots=True)
 class Feed:
@@ -20,16 +22,6 @@ class Feed:
     etag: str
     last_modified: datetime
     filename: str
-
-
-@dataclass(frozen=True, slots=True)
-class Checked:
-    """When a stored body is known to be current without its fingerprint: while the data
-    version is ``version`` and, for feeds that change with time alone (a cancellation
-    ageing out, the refresh interval as the event nears), before ``fresh_until``."""
-
-    version: int
-    fresh_until: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +51,7 @@ class FeedCache:
         """The stored body when it was checked at ``version`` and is still fresh."""
         with self._lock:
             entry = self._entries.get(feed_key)
-            if entry is None or entry.checked is None or entry.checked.version != version:
-                return None
-            until = entry.checked.fresh_until
-            if until is not None and now >= until:
+            if entry is None or entry.checked is None or not entry.checked.holds(version, now):
                 return None
             self._entries.move_to_end(feed_key)
             return entry.feed

@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from service.auth.tokens import MAX_TOKEN_LENGTH, hash_token
-from service.calendars.cache import Checked, Feed, FeedCache, lookup
+from service.auth.tokens import lookup_hash
+from service.calendars.cache import Feed, FeedCache, lookup
 from service.calendars.entries import (
     MeetingContext,
     MeetingSide,
@@ -57,6 +57,7 @@ from service.calendars.ics import (
     feed_last_modified,
     webcal_url,
 )
+from service.changes.cache import Checked
 from service.changes.service import version_column
 from service.errors import ProblemError
 from service.events.models import Event, EventSession, SessionKind
@@ -339,9 +340,10 @@ _SUBSCRIBER: Final = sa.select(Participant.id, version_column()).where(
 def subscriber(*, session: Session, token: str) -> tuple[int, int] | None:
     """The participant a feed token stands for and the data version, in one statement
     (the version is read no later than the rows, as :mod:`service.changes` requires)."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    token_hash = lookup_hash(token)
+    if token_hash is None:
         return None
-    row = session.connection().execute(_SUBSCRIBER, {"token_hash": hash_token(token)}).first()
+    row = session.connection().execute(_SUBSCRIBER, {"token_hash": token_hash}).first()
     return None if row is None else (int(row[0]), int(row[1]))
 
 

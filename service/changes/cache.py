@@ -13,10 +13,20 @@ V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
-class _Entry(Generic[V]):
-    value: V
+class Checked:
+    """When a stored answer is known to be current without looking at its rows: while the
+    data version is ``version`` and, for answers that change with time alone (a
+    cancellation ageing out of a feed, the refresh interval as the event nears), before
+    ``fresh_until``."""
+
     version: int
-    fresh_until: datetime | None
+    fresh_until: datetime | None = None
+
+    def holds(self, version: int, now: datetime | None) -> bool:
+        """Whether the answer is still current; without a clock a timed one is not."""
+        if version != self.version:
+            return False
+        return self.fresh_until is None or (now is not None and now < self.fresh_until)
 
 
 class VersionedCache(Generic[V]):
@@ -27,18 +37,16 @@ class VersionedCache(Generic[V]):
 
     def __init__(self, *, max_entries: int = 4096) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, _Entry[V]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[V, Checked]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, *, version: int, now: datetime | None = None) -> V | None:
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None or entry.version != version:
-                return None
-            if entry.fresh_until is not None and (now is None or now >= entry.fresh_until):
+            if entry is None or not entry[1].holds(version, now):
                 return None
             self._entries.move_to_end(key)
-            return entry.value
+            return entry[0]
 
     def put(
         self, key: Hashable, value: V, *, version: int, fresh_until: datetime | None = None
@@ -46,7 +54,7 @@ class VersionedCache(Generic[V]):
         if self.max_entries <= 0:
             return
         with self._lock:
-            self._entries[key] = _Entry(value, version, fresh_until)
+            self._entries[key] = (value, Checked(version, fresh_until))
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
