@@ -25,5 +25,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def lookup_hash(token: str) -> str | None:
+    """The hash to look a presented token up by, or None for one that cannot be ours
+    (empty, or longer than :data:`MAX_TOKEN_LENGTH`): no query for those."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return hash_token(token)
+
+
 def same_secret(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
