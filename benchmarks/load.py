@@ -191,26 +191,28 @@ def seed(server: ServerProcess, participants: int) -> Target:
 Request = tuple[str, dict[str, str]]
 
 
+def agenda_request(target: Target, p: Registered) -> Request:
+    """A participant's agenda, read with its own token."""
+    return f"{API}/events/{target.event_id}/meetings?participant_id={p.participant_id}", p.headers
+
+
+def feed_request(p: Registered) -> Request:
+    """A participant's private feed, as a calendar client fetches it (no header)."""
+    return f"{API}/calendars/{p.token}.ics", {}
+
+
 def workload(target: Target, rng: random.Random) -> Callable[[], Request]:
     def next_request() -> Request:
         p = rng.choice(target.participants)
-        if rng.random() < 0.5:
-            return (
-                f"{API}/events/{target.event_id}/meetings?participant_id={p.participant_id}",
-                p.headers,
-            )
-        return f"{API}/calendars/{p.token}.ics", {}
+        return agenda_request(target, p) if rng.random() < 0.5 else feed_request(p)
 
     return next_request
 
 
 def everything(target: Target, passes: int) -> Callable[[], Request]:
     """Each participant's agenda, then each one's feed, `passes` times over."""
-    agendas = [
-        (f"{API}/events/{target.event_id}/meetings?participant_id={p.participant_id}", p.headers)
-        for p in target.participants
-    ]
-    feeds = [(f"{API}/calendars/{p.token}.ics", {}) for p in target.participants]
+    agendas = [agenda_request(target, p) for p in target.participants]
+    feeds = [feed_request(p) for p in target.participants]
     requests = iter((agendas + feeds) * passes)
     return lambda: next(requests)
 
