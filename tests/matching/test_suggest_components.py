@@ -20,21 +20,7 @@ from matching.scoring.languages import (
 from matching.scoring.potential import NEUTRAL, investment_scale, pair_potential, profile_size
 from matching.scoring.sectors import SectorCodes, sector_similarity, sector_vectors
 from matching.scoring.wording import Glossary, analyse, default_glossary
-
-
-def make(pid: str, side: str = "guest", **fields: object) -> Profile:
-    base: dict[str, object] = {
-        "id": pid,
-        "side": side,
-        "organization_id": f"org-{pid}",
-        "kind": "company",
-        "name": pid,
-        "country": "KR" if side == "guest" else "VN",
-        "languages": ("en",),
-    }
-    base.update(fields)
-    return Profile(**base)  # type: ignore[arg-type]
-
+from tests.matching.profiles import make
 
 # -- sector ------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import pytest
 
 from matching.profiles import MatchConfig, PairPreferences, Profile
 from matching.scoring import MatchIndex, build_index, fingerprint
+from tests.matching.profiles import make
 
 PHRASES_VI = [
     "linh kiện điện tử",
@@ -34,20 +35,6 @@ PHRASES_EN = [
     "wastewater treatment",
 ]
 SECTORS = ["C26", "C27", "C10", "H52", "D35", "J62", "I55", "A01", "C", "E37"]
-
-
-def make(pid: str, side: str = "guest", **fields: object) -> Profile:
-    base: dict[str, object] = {
-        "id": pid,
-        "side": side,
-        "organization_id": f"org-{pid}",
-        "kind": "company",
-        "name": pid,
-        "country": "KR" if side == "guest" else "VN",
-        "languages": ("en",),
-    }
-    base.update(fields)
-    return Profile(**base)  # type: ignore[arg-type]
 
 
 def random_event(n_hosts: int, n_guests: int, seed: int) -> list[Profile]:

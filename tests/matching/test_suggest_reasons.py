@@ -2,9 +2,10 @@
 
 import pytest
 
-from matching.profiles import MatchConfig, PairPreferences, Profile
+from matching.profiles import MatchConfig, PairPreferences
 from matching.scoring import MatchIndex, Reason, Suggestion, build_index
 from matching.scoring.reasons import format_usd_en, format_usd_vi
+from tests.matching.profiles import make
 
 NAMES = {
     "C": ("Công nghiệp chế biến, chế tạo", "Manufacturing"),
@@ -14,20 +15,6 @@ NAMES = {
     ),
     "H52": ("Kho bãi và các hoạt động hỗ trợ cho vận tải", "Warehousing and support for transport"),
 }
-
-
-def make(pid: str, side: str = "guest", **fields: object) -> Profile:
-    base: dict[str, object] = {
-        "id": pid,
-        "side": side,
-        "organization_id": f"org-{pid}",
-        "kind": "company",
-        "name": pid,
-        "country": "KR" if side == "guest" else "VN",
-        "languages": ("en",),
-    }
-    base.update(fields)
-    return Profile(**base)  # type: ignore[arg-type]
 
 
 HANWA = make(
