@@ -32,9 +32,10 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from matching.scheduler.bound_probe import schedule_within
 from matching.scheduler.compiled import SCORE_UNITS, Compiled, compile_problem
 from matching.scheduler.contiguous import build_contiguous_model
-from matching.scheduler.few_breaks import build_few_breaks_model
+from matching.scheduler.few_breaks import FewBreaksModel, build_few_breaks_model
 from matching.scheduler.greedy import (
     greedy_schedule,
     placed_meetings,
@@ -66,9 +67,11 @@ FULL_MODEL_MAX_VARIABLES = 120_000
 SPREAD_PENALTY = 10_000
 SEED = 20261122
 _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
-# Share of the time left for the core-guided search of few breaks; the rest goes to a
-# plain search when that one finds no schedule.
-FEW_BREAKS_SHARE = 0.75
+# Share of the work for the core-guided search of few breaks, which proves lower bounds;
+# then most of the time left goes to reaching the bound (bound_probe.py), the rest to a
+# plain search from the best schedule when the bound is not reached.
+CORE_SHARE = 0.1
+PROBE_SHARE = 0.9
 # The core-guided search spends 0.6-0.85 deterministic units per second (measured).
 FEW_BREAKS_DTIME_PER_SECOND = 0.6
 # The plain search after it works faster per second: its share of the work, scaled.
@@ -414,7 +417,9 @@ def _break_phase(compiled: Compiled, state: SlotState, progress: _Progress, cloc
             _copy(found, state)
             progress.breaks = True
         elif status == cp_model.INFEASIBLE and compiled.whole_day and everything_placed:
-            progress.breaks = _few_breaks(compiled, placed, moves_limit, state, start + budget)
+            # All the time left: its last step is itself a search from the best schedule,
+            # which the neighbourhoods below would only repeat.
+            progress.breaks = _few_breaks(compiled, placed, moves_limit, state, clock.deadline)
         elif _solve_other(direct_model, budget, start + budget, found):
             _adopt_unless_worse(compiled, found, state)
             progress.breaks = found.proven
@@ -430,7 +435,11 @@ def _few_breaks(
     state: SlotState,
     end: float,
 ) -> bool:
-    """Minimise breaks when no break-free schedule exists (core-guided, see few_breaks.py).
+    """Minimise breaks when no break-free schedule exists.
+
+    A first schedule of the few-breaks model (few_breaks.py), a short core-guided search
+    for a lower bound, then feasibility searches at that bound, raised while refuted
+    (bound_probe.py), and a plain search from the best schedule if time runs out first.
 
     Each participant may have at most `max_break_spread` breaks. That keeps every schedule
     found within the fairness bound, and loses no better schedule as long as someone has
@@ -463,31 +472,65 @@ def _few_breaks(
     # differences of the steps before do not change the searches' trajectories.
     budget = max(0.05, end - time.perf_counter())
     work = max(1, math.floor(budget)) * FEW_BREAKS_DTIME_PER_SECOND
-    solver = _solver(budget * FEW_BREAKS_SHARE, 1)
-    solver.parameters.max_deterministic_time = work * FEW_BREAKS_SHARE
+    solver = _solver(budget * CORE_SHARE, 1)
+    solver.parameters.max_deterministic_time = work * CORE_SHARE
     solver.parameters.optimize_with_core = True
     solver.parameters.linearization_level = 0
     status = solver.solve(model.model)
+    with_meetings = sum(1 for b in found.busy if b)
     if status == cp_model.OPTIMAL:
         model.read(solver, found)
         # Every participant within the cap is no restriction when someone has no break.
-        if cap is None or round(solver.objective_value) < sum(1 for b in found.busy if b):
+        if cap is None or round(solver.objective_value) < with_meetings:
             _copy(found, state)
             return True
     if status in _SOLVED:
         model.read(solver, found)
         _adopt_unless_worse(compiled, found, state)
+    lower = max(1, math.ceil(solver.best_objective_bound - 1e-6))
+    if _reach_lower_bound(built, lower, compiled, state, end, with_meetings if cap else None):
+        return True
     # Not proven: a plain search from the best schedule improves it with the time left.
     model.model.clear_hints()
     model.hint(state)
     remaining = max(0.05, end - time.perf_counter())
     solver = _solver(remaining, 1)
     solver.parameters.linearization_level = 0
-    solver.parameters.max_deterministic_time = work * (1 - FEW_BREAKS_SHARE) * PLAIN_SEARCH_WORK
+    solver.parameters.max_deterministic_time = work * (1 - CORE_SHARE) * PLAIN_SEARCH_WORK
     if solver.solve(model.model) in _SOLVED:
         model.read(solver, found)
         _adopt_unless_worse(compiled, found, state)
     return False
+
+
+def _reach_lower_bound(
+    built: FewBreaksModel,
+    lower: int,
+    compiled: Compiled,
+    state: SlotState,
+    end: float,
+    participants_with_meetings: int | None,
+) -> bool:
+    """Raise the proven lower bound until a schedule meets it (see bound_probe.py).
+
+    True when the schedule in `state` is then proven optimal. With a per-participant cap,
+    a bound is exact only below the number of participants with meetings (someone has no
+    break, so the cap removes no fair schedule).
+    """
+    until = time.perf_counter() + (end - time.perf_counter()) * PROBE_SHARE
+    found = SlotState(compiled)
+    while lower < _total_breaks(compiled, state) and time.perf_counter() < until:
+        if participants_with_meetings is not None and lower >= participants_with_meetings:
+            return False
+        probe = schedule_within(built, lower, seed=SEED, until=until)
+        if probe.status == cp_model.INFEASIBLE:
+            lower += 1
+            continue
+        if probe.status == cp_model.FEASIBLE and probe.solver is not None:
+            built.slot_model.read(probe.solver, found)
+            _adopt_unless_worse(compiled, found, state)
+        break
+    return _total_breaks(compiled, state) <= lower and _spread_ok(compiled, state)
 
 
 def _spread_excess(

@@ -444,6 +444,9 @@ def load_b2b_module() -> Any:
         ("tic-13.original", 0),
         ("tic-13crafc.original", 4),  # no break-free schedule: core-guided search
         ("tic-13crafc.prec15", 4),
+        ("tic-13crafc.fixed020-Forb", 6),  # core bound 5, then "at most 5" refuted
+        ("ticf-13crafb.original", 3),  # "at most 1" and "at most 2" refuted, 3 found
+        ("ticf-13crafc.original", 1),  # one model per participant who may break
     ],
 )
 def test_published_b2b_instance_reaches_its_optimum(instance: str, optimum: int) -> None:
