@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -184,20 +183,6 @@ def seed(server: ServerProcess, participants: int) -> Target:
                 if response.status_code != 201:
                     raise RuntimeError(f"seeding a meeting failed: {response.text}")
     return Target(server, event_id, registered)
-
-
-def settle(database_url: str) -> None:
-    """Statistics for the freshly seeded tables, as an operator runs after a bulk load.
-    Without it PostgreSQL's autovacuum analyses them during the first measured run,
-    on the same two cores as the server."""
-    if not database_url.startswith("postgresql"):
-        return
-    engine = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("VACUUM ANALYZE"))
-    finally:
-        engine.dispose()
 
 
 # ---------------------------------------------------------------- load
@@ -381,7 +366,6 @@ def bench(backend: str, args: argparse.Namespace) -> list[dict[str, object]]:
     ):
         seeded = time.perf_counter()
         target = seed(server, args.participants)
-        settle(server.database_url)
         print(
             f"{backend}: seeded {len(target.participants)} participants in "
             f"{time.perf_counter() - seeded:.1f}s",
@@ -389,14 +373,19 @@ def bench(backend: str, args: argparse.Namespace) -> list[dict[str, object]]:
         )
         # Every agenda and feed fetched a few times per server process (each keeps its own
         # bodies), as after the first refreshes following a change: the runs measure
-        # serving, not building (building is measured by calendar_feeds.py).
-        passes = 4 * server.workers
+        # serving, not building (building is measured by calendar_feeds.py). Server
+        # workers share one listening socket and split connections unevenly (18/2 and
+        # 13/7 of 20 connections, 137/63 of 200, seen with `ss`), so the warm-up goes
+        # through as many connections as the runs, and each address through many of
+        # them: at 137/63, twelve passes per worker leave an address cold in a worker
+        # with odds of 1 in 10,000.
+        passes = 12 * server.workers
         expected = passes * 2 * len(target.participants)
         warm = asyncio.run(
             _run(
                 server.base_url,
                 everything(target, passes),
-                clients=20,
+                clients=args.clients,
                 duration_s=0,
                 rate=None,
                 name="warm-up",

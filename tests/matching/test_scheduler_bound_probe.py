@@ -8,7 +8,7 @@ import time
 import pytest
 from ortools.sat.python import cp_model
 
-from matching.scheduler import parse_problem
+from matching.scheduler import parse_problem, solve
 from matching.scheduler.bound_probe import schedule_within
 from matching.scheduler.compiled import Compiled, compile_problem
 from matching.scheduler.few_breaks import FewBreaksModel, build_few_breaks_model
@@ -56,3 +56,14 @@ def test_no_time_left_is_unknown_not_a_proof() -> None:
     _, built = _built("ticf-13crafc.original")
     probe = schedule_within(built, 1, seed=1, until=time.perf_counter())
     assert probe.status == cp_model.UNKNOWN
+
+
+def test_the_split_search_gives_the_same_schedule_twice() -> None:
+    path = B2B / "ticf-13crafc.original.dzn"
+    if not path.exists():
+        pytest.skip(f"published B2B instances not found at {B2B.resolve()}")
+    data = load_b2b_module().dzn_to_problem(path.read_text(encoding="utf-8"))
+    first = solve(parse_problem(data), time_limit_s=10).to_dict()
+    second = solve(parse_problem(data), time_limit_s=10).to_dict()
+    assert first["status"] == second["status"] == "optimal"
+    assert first["assignments"] == second["assignments"]
