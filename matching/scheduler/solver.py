@@ -71,7 +71,7 @@ _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 # then most of the time left goes to reaching the bound (bound_probe.py), the rest to a
 # plain search from the best schedule when the bound is not reached.
 CORE_SHARE = 0.1
-PROBE_SHARE = 0.9
+PROBE_SHARE = 0.95
 # The core-guided search spends 0.6-0.85 deterministic units per second (measured).
 FEW_BREAKS_DTIME_PER_SECOND = 0.6
 # The plain search after it works faster per second: its share of the work, scaled.
@@ -487,7 +487,9 @@ def _few_breaks(
     if status in _SOLVED:
         model.read(solver, found)
         _adopt_unless_worse(compiled, found, state)
-    lower = max(1, math.ceil(solver.best_objective_bound - 1e-6))
+    # The break-free search proved 1; the core-guided search may have proved more.
+    bound = solver.best_objective_bound
+    lower = max(1, math.ceil(bound - 1e-6)) if math.isfinite(bound) else 1
     if _reach_lower_bound(built, lower, compiled, state, end, with_meetings if cap else None):
         return True
     # Not proven: a plain search from the best schedule improves it with the time left.

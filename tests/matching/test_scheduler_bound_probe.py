@@ -63,7 +63,7 @@ def test_the_split_search_gives_the_same_schedule_twice() -> None:
     if not path.exists():
         pytest.skip(f"published B2B instances not found at {B2B.resolve()}")
     data = load_b2b_module().dzn_to_problem(path.read_text(encoding="utf-8"))
-    first = solve(parse_problem(data), time_limit_s=10).to_dict()
-    second = solve(parse_problem(data), time_limit_s=10).to_dict()
+    first = solve(parse_problem(data), time_limit_s=20).to_dict()
+    second = solve(parse_problem(data), time_limit_s=20).to_dict()
     assert first["status"] == second["status"] == "optimal"
     assert first["assignments"] == second["assignments"]

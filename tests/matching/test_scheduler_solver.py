@@ -438,27 +438,31 @@ def load_b2b_module() -> Any:
 
 
 @pytest.mark.parametrize(
-    ("instance", "optimum"),
+    ("instance", "optimum", "time_limit_s"),
     [
-        ("tic-12.original", 0),
-        ("tic-13.original", 0),
-        ("tic-13crafc.original", 4),  # no break-free schedule: core-guided search
-        ("tic-13crafc.prec15", 4),
-        ("tic-13crafc.fixed020-Forb", 6),  # core bound 5, then "at most 5" refuted
-        ("ticf-13crafb.original", 3),  # "at most 1" and "at most 2" refuted, 3 found
-        ("ticf-13crafc.original", 1),  # one model per participant who may break
+        ("tic-12.original", 0, 10),
+        ("tic-13.original", 0, 10),
+        ("tic-13crafc.original", 4, 10),  # no break-free schedule: core-guided search
+        ("tic-13crafc.prec15", 4, 10),
+        ("tic-13crafc.fixed020-Forb", 6, 10),  # core bound 5, then "at most 5" refuted
+        # These two take 6-7 s of the 10 s that benchmarks/b2b_instances.py measures; the
+        # test gives them room, so that a busy machine does not turn a proof into a guess.
+        ("ticf-13crafb.original", 3, 20),  # "at most 1" and "at most 2" refuted, 3 found
+        ("ticf-13crafc.original", 1, 20),  # one model per participant who may break
     ],
 )
-def test_published_b2b_instance_reaches_its_optimum(instance: str, optimum: int) -> None:
+def test_published_b2b_instance_reaches_its_optimum(
+    instance: str, optimum: int, time_limit_s: float
+) -> None:
     path = B2B / f"{instance}.dzn"
     if not path.exists():
         pytest.skip(f"published B2B instances not found at {B2B.resolve()}")
     data = load_b2b_module().dzn_to_problem(path.read_text(encoding="utf-8"))
-    solution = run(data, time_limit_s=10)
+    solution = run(data, time_limit_s=time_limit_s)
     assert solution["status"] == "optimal"
     assert solution["breaks"] == optimum
     assert solution["break_spread_ok"]
-    assert solution["elapsed_s"] < 10
+    assert solution["elapsed_s"] < time_limit_s
 
 
 def test_participant_breaks_skip_the_pause_between_sessions() -> None:
