@@ -490,7 +490,8 @@ def _few_breaks(
     # The break-free search proved 1; the core-guided search may have proved more.
     bound = solver.best_objective_bound
     lower = max(1, math.ceil(bound - 1e-6)) if math.isfinite(bound) else 1
-    if _reach_lower_bound(built, lower, compiled, state, end, with_meetings if cap else None):
+    exact_below = with_meetings if cap is not None else None
+    if _reach_lower_bound(built, lower, compiled, state, end, exact_below):
         return True
     # Not proven: a plain search from the best schedule improves it with the time left.
     model.model.clear_hints()

@@ -4,6 +4,7 @@ published B2B instances whose optima are proven."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from ortools.sat.python import cp_model
@@ -16,12 +17,15 @@ from matching.scheduler.state import SlotState, participant_breaks
 from tests.matching.test_scheduler_solver import B2B, load_b2b_module
 
 
-def _built(instance: str) -> tuple[Compiled, FewBreaksModel]:
+def _problem(instance: str) -> dict[str, Any]:
     path = B2B / f"{instance}.dzn"
     if not path.exists():
         pytest.skip(f"published B2B instances not found at {B2B.resolve()}")
-    data = load_b2b_module().dzn_to_problem(path.read_text(encoding="utf-8"))
-    compiled = compile_problem(parse_problem(data))
+    return load_b2b_module().dzn_to_problem(path.read_text(encoding="utf-8"))
+
+
+def _built(instance: str) -> tuple[Compiled, FewBreaksModel]:
+    compiled = compile_problem(parse_problem(_problem(instance)))
     return compiled, build_few_breaks_model(compiled, list(range(compiled.n_meetings)), 2)
 
 
@@ -59,10 +63,7 @@ def test_no_time_left_is_unknown_not_a_proof() -> None:
 
 
 def test_the_split_search_gives_the_same_schedule_twice() -> None:
-    path = B2B / "ticf-13crafc.original.dzn"
-    if not path.exists():
-        pytest.skip(f"published B2B instances not found at {B2B.resolve()}")
-    data = load_b2b_module().dzn_to_problem(path.read_text(encoding="utf-8"))
+    data = _problem("ticf-13crafc.original")
     first = solve(parse_problem(data), time_limit_s=20).to_dict()
     second = solve(parse_problem(data), time_limit_s=20).to_dict()
     assert first["status"] == second["status"] == "optimal"
