@@ -45,19 +45,19 @@ if str(REPO) not in sys.path:
 
 from sqlmodel import Session  # noqa: E402
 
-from service.auth.tokens import hash_token, new_token  # noqa: E402
-from service.calendars.cache import Feed, FeedCache  # noqa: E402
+from service.calendars.feed_cache import Feed, FeedCache  # noqa: E402
 from service.calendars.router import feed_cache  # noqa: E402
-from service.config import Settings  # noqa: E402
-from service.database import make_engine  # noqa: E402
+from service.core.database import make_engine  # noqa: E402
+from service.core.migrations import upgrade  # noqa: E402
+from service.core.security import hash_token, new_token  # noqa: E402
+from service.core.settings import Settings  # noqa: E402
 from service.events.models import Event, EventSession, SessionKind  # noqa: E402
 from service.events.service import slot_times  # noqa: E402
 from service.main import create_app  # noqa: E402
 from service.meetings.models import Meeting, MeetingSeat, MeetingSource  # noqa: E402
-from service.migrate import upgrade  # noqa: E402
 from service.organizations.models import Organization, OrganizationKind  # noqa: E402
 from service.participants.models import Participant, Side  # noqa: E402
-from service.seeding import ensure_reference_data  # noqa: E402
+from service.seeding.reference_data import ensure_reference_data  # noqa: E402
 
 ADMIN_TOKEN = "benchmark-admin-token-0123456789abcdef"
 MEETINGS_PER_PARTICIPANT = 10

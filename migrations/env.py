@@ -7,15 +7,15 @@ import logging.config
 from alembic import context
 from sqlalchemy import pool
 
-import service.tables
-from service.config import Settings
-from service.database import make_engine
+import service.schema
+from service.core.database import make_engine
+from service.core.settings import Settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     logging.config.fileConfig(config.config_file_name)
 
-target_metadata = service.tables.metadata
+target_metadata = service.schema.metadata
 
 
 def _url() -> str:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 
-import service.database
+import service.core.database
 from alembic import op
 ${imports if imports else ""}
 

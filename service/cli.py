@@ -18,10 +18,10 @@ if TYPE_CHECKING:
 
 
 def _prepare_database(*, demo: bool) -> None:
-    from service.config import get_settings
-    from service.database import make_engine
-    from service.migrate import upgrade
-    from service.seeding import ensure_reference_data
+    from service.core.database import make_engine
+    from service.core.migrations import upgrade
+    from service.core.settings import get_settings
+    from service.seeding.reference_data import ensure_reference_data
 
     settings = get_settings()
     upgrade(settings.database_url)
@@ -29,7 +29,7 @@ def _prepare_database(*, demo: bool) -> None:
     with Session(engine) as session:
         ensure_reference_data(session=session)
         if demo:
-            from service.demo import load_demo_event
+            from service.seeding.demo import load_demo_event
 
             event, created = load_demo_event(
                 session=session,
@@ -74,8 +74,8 @@ def _served_url(host: str, port: int) -> str:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from service.config import get_settings
-    from service.logging_setup import uvicorn_log_config
+    from service.core.logs import uvicorn_log_config
+    from service.core.settings import get_settings
 
     # uvicorn answers SIGTERM by draining in-flight requests (up to the graceful timeout)
     # and then re-raising the signal, which would end the process "killed by SIGTERM".
@@ -96,7 +96,7 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         timeout_graceful_shutdown=10,
         # uvicorn's access log would print query strings (tokens); the app's own JSON
-        # request log (service.middleware) replaces it, and uvicorn's lines are JSON too.
+        # request log (service.core.middleware) replaces it, and uvicorn's lines are JSON too.
         access_log=False,
         log_config=uvicorn_log_config(get_settings().log_level),
     )
@@ -111,8 +111,8 @@ def _migrate(_: argparse.Namespace) -> int:
 
 def _token_create(args: argparse.Namespace) -> int:
     from service.auth.service import create_organizer_token
-    from service.config import get_settings
-    from service.database import make_engine
+    from service.core.database import make_engine
+    from service.core.settings import get_settings
 
     _prepare_database(demo=False)
     engine = make_engine(get_settings().database_url)
@@ -126,8 +126,8 @@ def _token_create(args: argparse.Namespace) -> int:
 
 def _token_revoke(args: argparse.Namespace) -> int:
     from service.auth.service import revoke_organizer_token
-    from service.config import get_settings
-    from service.database import make_engine
+    from service.core.database import make_engine
+    from service.core.settings import get_settings
 
     engine = make_engine(get_settings().database_url)
     with Session(engine) as session:

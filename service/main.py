@@ -10,25 +10,25 @@ from sqlalchemy.engine import Engine
 
 from service import __version__
 from service.calendars.router import router as calendars_router
-from service.config import Settings, get_settings
-from service.database import make_engine
-from service.errors import install_problem_handlers
-from service.events.router import router as events_router
-from service.health.router import router as health_router
-from service.logging_setup import configure_logging
-from service.meetings.requests_router import router as meeting_requests_router
-from service.meetings.router import router as meetings_router
-from service.meetings.schedule_router import router as schedule_router
-from service.middleware import (
+from service.core.database import make_engine
+from service.core.errors import install_problem_handlers
+from service.core.logs import configure_logging
+from service.core.middleware import (
     BodySizeLimitMiddleware,
     InFlightLimitMiddleware,
     RequestContextMiddleware,
     UnrepresentableInputMiddleware,
 )
+from service.core.settings import Settings, get_settings
+from service.events.router import router as events_router
+from service.health.router import router as health_router
+from service.meeting_requests.router import router as meeting_requests_router
+from service.meetings.router import router as meetings_router
 from service.organizations.router import router as organizations_router
 from service.pages.router import install_pages
 from service.participants.router import router as participants_router
 from service.reference.router import router as reference_router
+from service.scheduling.router import router as schedule_router
 from service.suggestions.router import router as suggestions_router
 
 API_PREFIX = "/api/v1"

@@ -19,11 +19,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from service.config import Settings
-from service.database import get_session, make_engine
+from service.core.database import get_session, make_engine
+from service.core.migrations import upgrade
+from service.core.settings import Settings
 from service.main import create_app
-from service.migrate import upgrade
-from service.seeding import ensure_reference_data
+from service.seeding.reference_data import ensure_reference_data
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -79,7 +79,7 @@ def test_token_create_prints_a_working_organiser_token(tmp_path: Path) -> None:
 
     from fastapi.testclient import TestClient
 
-    from service.config import Settings
+    from service.core.settings import Settings
     from service.main import create_app
 
     app = create_app(
@@ -119,7 +119,7 @@ def test_the_served_app_keeps_its_startup_objects_out_of_full_collections(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from service.cli import served_app
-    from service.config import get_settings
+    from service.core.settings import get_settings
 
     monkeypatch.setenv("MEETX_DATABASE_URL", f"sqlite:///{tmp_path / 'served.db'}")
     get_settings.cache_clear()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 
-import service.database
+import service.core.database
 from alembic import op
 
 
@@ -26,8 +26,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('created_at', service.database.UTCDateTime(), nullable=False),
-    sa.Column('revoked_at', service.database.UTCDateTime(), nullable=True),
+    sa.Column('created_at', service.core.database.UTCDateTime(), nullable=False),
+    sa.Column('revoked_at', service.core.database.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('token_hash')
     )
@@ -67,8 +67,8 @@ def upgrade() -> None:
     sa.Column('request_expiry_hours', sa.Integer(), nullable=False),
     sa.Column('max_pending_requests', sa.Integer(), nullable=False),
     sa.Column('search_text', sqlmodel.sql.sqltypes.AutoString(length=1200), nullable=False),
-    sa.Column('created_at', service.database.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', service.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', service.core.database.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', service.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['host_province_code'], ['province.code'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -108,8 +108,8 @@ def upgrade() -> None:
     sa.Column('verified', sa.Boolean(), nullable=False),
     sa.Column('search_text', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
     sa.Column('sector_key', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
-    sa.Column('created_at', service.database.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', service.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', service.core.database.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', service.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['province_code'], ['province.code'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -120,8 +120,8 @@ def upgrade() -> None:
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('title_en', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('kind', sa.Enum('plenary', 'b2b', 'visit', 'networking', name='sessionkind', native_enum=False, length=16), nullable=False),
-    sa.Column('starts_at', service.database.UTCDateTime(), nullable=False),
-    sa.Column('ends_at', service.database.UTCDateTime(), nullable=False),
+    sa.Column('starts_at', service.core.database.UTCDateTime(), nullable=False),
+    sa.Column('ends_at', service.core.database.UTCDateTime(), nullable=False),
     sa.Column('location', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
     sa.Column('slot_minutes', sa.Integer(), nullable=True),
     sa.Column('break_minutes', sa.Integer(), nullable=False),
@@ -130,8 +130,8 @@ def upgrade() -> None:
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('table_names', sa.JSON(), nullable=True),
     sa.Column('interpreters', sa.JSON(), nullable=False),
-    sa.Column('created_at', service.database.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', service.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', service.core.database.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', service.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -148,8 +148,8 @@ def upgrade() -> None:
     sa.Column('unavailable', sa.JSON(), nullable=False),
     sa.Column('attends_plenary', sa.Boolean(), nullable=False),
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('created_at', service.database.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', service.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', service.core.database.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', service.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], ),
     sa.PrimaryKeyConstraint('id'),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 
-import service.database
+import service.core.database
 from alembic import op
 
 
@@ -30,10 +30,10 @@ def upgrade() -> None:
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('pending', 'accepted', 'declined', 'expired', 'withdrawn', name='requeststatus', native_enum=False, length=16), nullable=False),
     sa.Column('pending_pair', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-    sa.Column('expires_at', service.database.UTCDateTime(), nullable=True),
-    sa.Column('responded_at', service.database.UTCDateTime(), nullable=True),
-    sa.Column('created_at', service.database.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', service.database.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', service.core.database.UTCDateTime(), nullable=True),
+    sa.Column('responded_at', service.core.database.UTCDateTime(), nullable=True),
+    sa.Column('created_at', service.core.database.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', service.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['from_participant_id'], ['participant.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['to_participant_id'], ['participant.id'], ondelete='CASCADE'),
@@ -51,7 +51,7 @@ def upgrade() -> None:
     sa.Column('from_participant_id', sa.Integer(), nullable=False),
     sa.Column('to_participant_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('wish', 'block', name='preferencekind', native_enum=False, length=8), nullable=False),
-    sa.Column('created_at', service.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', service.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['from_participant_id'], ['participant.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['to_participant_id'], ['participant.id'], ondelete='CASCADE'),
@@ -65,8 +65,8 @@ def upgrade() -> None:
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.Column('slot', sa.Integer(), nullable=False),
     sa.Column('table_no', sa.Integer(), nullable=False),
-    sa.Column('starts_at', service.database.UTCDateTime(), nullable=False),
-    sa.Column('ends_at', service.database.UTCDateTime(), nullable=False),
+    sa.Column('starts_at', service.core.database.UTCDateTime(), nullable=False),
+    sa.Column('ends_at', service.core.database.UTCDateTime(), nullable=False),
     sa.Column('interpreter_language', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -80,8 +80,8 @@ def upgrade() -> None:
     sa.Column('source', sa.Enum('request', 'suggestion', 'organizer', name='meetingsource', native_enum=False, length=16), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=True),
     sa.Column('score', sa.Float(), nullable=True),
-    sa.Column('created_at', service.database.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', service.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', service.core.database.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', service.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['participant_a_id'], ['participant.id'], ),
     sa.ForeignKeyConstraint(['participant_b_id'], ['participant.id'], ),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 
-import service.database
+import service.core.database
 from alembic import op
 
 
@@ -26,7 +26,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('dry_run', sa.Boolean(), nullable=False),
-    sa.Column('created_at', service.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', service.core.database.UTCDateTime(), nullable=False),
     sa.Column('report', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')

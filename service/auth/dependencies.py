@@ -11,8 +11,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from service.auth.service import Actor, resolve_token
-from service.database import SessionDep
-from service.errors import ProblemError
+from service.core.database import SessionDep
+from service.core.errors import ProblemError
 
 bearer = HTTPBearer(auto_error=False, description="Organiser or participant token")
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from service.database import UTCDateTime, utcnow
+from service.core.database import UTCDateTime, utcnow
 
 
 class OrganizerToken(SQLModel, table=True):

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from service.auth.models import OrganizerToken
-from service.auth.tokens import (
+from service.core.database import utcnow
+from service.core.security import (
     ORGANIZER_PREFIX,
     PARTICIPANT_PREFIX,
     hash_token,
@@ -17,7 +18,6 @@ from service.auth.tokens import (
     new_token,
     same_secret,
 )
-from service.database import utcnow
 from service.participants.models import Participant
 
 

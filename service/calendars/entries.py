@@ -13,8 +13,8 @@ from typing import Final
 
 from service.calendars.ics import CalendarEntry
 from service.events.models import Event, EventSession, SessionKind
-from service.meetings.booking import table_name
 from service.meetings.models import Meeting, MeetingSource, MeetingStatus
+from service.meetings.service import table_name
 from service.organizations.models import Organization
 from service.participants.models import Participant, Side
 

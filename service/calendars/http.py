@@ -8,8 +8,8 @@ from typing import Final
 from starlette.datastructures import Headers
 from starlette.responses import Response
 
-from service.calendars.cache import Feed
-from service.conditional import etag_matches, http_date, not_modified
+from service.calendars.feed_cache import Feed
+from service.kit.conditional import etag_matches, http_date, not_modified
 
 __all__ = ["etag_matches", "feed_response", "http_date", "not_modified"]
 

@@ -4,7 +4,7 @@ and one-off meeting invitations.
 Calendar clients send no Authorization header when they refresh a subscription, so the
 secret travels in the URL: a participant's token in the path, an organiser's token in
 ``?token=``. The request log records the path with tokens masked and never the query
-string (``service.middleware``); feed bodies never contain a token.
+string (``service.core.middleware``); feed bodies never contain a token.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from service.auth.dependencies import MaybeActorDep
 from service.auth.service import Actor, participant_by_token, resolve_token
 from service.calendars import service
-from service.calendars.cache import FeedCache
+from service.calendars.feed_cache import FeedCache
 from service.calendars.http import (
     CALENDAR_MEDIA_TYPE,
     PRIVATE_CACHE,
@@ -27,11 +27,11 @@ from service.calendars.http import (
     feed_response,
 )
 from service.changes.service import current_version
-from service.database import SessionDep, end_read, utcnow
-from service.errors import ProblemError, invalid, not_found
+from service.core.database import SessionDep, end_read, utcnow
+from service.core.errors import ProblemError, invalid, not_found
 from service.events.models import Event, EventStatus
 from service.events.service import get_event
-from service.meetings.booking import get_meeting
+from service.meetings.service import get_meeting
 from service.participants.models import Participant
 
 router = APIRouter(tags=["calendars"])

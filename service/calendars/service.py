@@ -30,8 +30,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from service.auth.tokens import lookup_hash
-from service.calendars.cache import Feed, FeedCache, lookup
 from service.calendars.entries import (
     MeetingContext,
     MeetingSide,
@@ -41,6 +39,7 @@ from service.calendars.entries import (
     meeting_entry,
     session_entry,
 )
+from service.calendars.feed_cache import Feed, FeedCache, lookup
 from service.calendars.fingerprints import (
     CANCELLED_RETENTION,
     MeetingScope,
@@ -57,9 +56,10 @@ from service.calendars.ics import (
     feed_last_modified,
     webcal_url,
 )
-from service.changes.cache import Checked
 from service.changes.service import version_column
-from service.errors import ProblemError
+from service.changes.versioned_cache import Checked
+from service.core.errors import ProblemError
+from service.core.security import lookup_hash
 from service.events.models import Event, EventSession, SessionKind
 from service.events.service import list_sessions
 from service.meetings.models import Meeting

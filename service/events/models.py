@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from pydantic import ValidationInfo, field_validator
 from sqlmodel import Column, Field, SQLModel
 
-from service.database import UTCDateTime, utcnow
-from service.types import CountryCode, LanguageCode, LongText, Name, ShortText, TimeZoneName
+from service.core.database import UTCDateTime, utcnow
+from service.kit.fields import CountryCode, LanguageCode, LongText, Name, ShortText, TimeZoneName
 
 MATCH_COMPONENTS = ("sector", "text", "potential", "language", "preference")
 

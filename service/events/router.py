@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from service.auth.dependencies import MaybeActorDep, OrganizerDep
-from service.database import SessionDep
-from service.errors import not_found
+from service.core.database import SessionDep
+from service.core.errors import not_found
 from service.events import service
 from service.events.models import (
     EventCreate,
@@ -19,7 +19,7 @@ from service.events.models import (
     SessionPublic,
     SessionUpdate,
 )
-from service.pagination import Page, PageDep
+from service.kit.pagination import Page, PageDep
 
 router = APIRouter(prefix="/events", tags=["events"])
 

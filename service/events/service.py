@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from service.database import utcnow
-from service.errors import ProblemError, invalid, not_found
+from service.core.database import utcnow
+from service.core.errors import ProblemError, invalid, not_found
 from service.events.models import (
     Event,
     EventCreate,
@@ -22,9 +22,9 @@ from service.events.models import (
     SessionPublic,
     SessionUpdate,
 )
+from service.kit.folding import like_pattern, search_key
 from service.reference.models import Province
 from service.reference.service import resolve_province
-from service.text import like_pattern, search_key
 
 
 def _event_search_text(event: Event, province: Province | None) -> str:

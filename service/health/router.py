@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from service import __version__
-from service.database import SessionDep
+from service.core.database import SessionDep
 
 router = APIRouter(tags=["health"])
 

@@ -13,16 +13,16 @@ from sqlmodel import Session
 from service.auth.dependencies import ActorDep, BearerDep, OrganizerDep, signed_in_actor
 from service.auth.service import Actor
 from service.changes.service import current_version
-from service.database import SessionDep, end_read
-from service.errors import invalid, not_found
+from service.core.database import SessionDep, end_read
+from service.core.errors import invalid, not_found
 from service.events.models import EventSession
 from service.events.service import get_event, get_session_row, list_sessions
-from service.meetings import booking
-from service.meetings.agenda import ListCacheDep, ListKey, list_response, stored_list
-from service.meetings.languages import interpreter_needed
+from service.kit.pagination import Page, PageDep
+from service.meetings import service as booking
+from service.meetings.agenda_cache import ListCacheDep, ListKey, list_response, stored_list
+from service.meetings.interpreters import interpreter_needed
 from service.meetings.models import MeetingPublic, MeetingSource, MeetingStatus
 from service.organizations.models import Organization
-from service.pagination import Page, PageDep
 from service.participants.models import Participant
 
 router = APIRouter(prefix="/events/{event_id}/meetings", tags=["meetings"])

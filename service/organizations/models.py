@@ -8,8 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Column, Field, SQLModel
 
-from service.database import UTCDateTime, utcnow
-from service.types import CountryCode, LanguageCode, LongText, Name, Url
+from service.core.database import UTCDateTime, utcnow
+from service.kit.fields import CountryCode, LanguageCode, LongText, Name, Url
 
 
 class OrganizationKind(enum.StrEnum):

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from service.auth.dependencies import OrganizerDep
-from service.database import SessionDep
+from service.core.database import SessionDep
+from service.kit.pagination import Page, PageDep
 from service.organizations import service
 from service.organizations.models import (
     OrganizationCreate,
@@ -15,7 +16,6 @@ from service.organizations.models import (
     OrganizationPublic,
     OrganizationUpdate,
 )
-from service.pagination import Page, PageDep
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 

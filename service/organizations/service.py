@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, func, select
 
-from service.database import utcnow
-from service.errors import invalid, not_found
+from service.core.database import utcnow
+from service.core.errors import invalid, not_found
+from service.kit.folding import like_pattern, search_key
 from service.organizations.models import (
     Organization,
     OrganizationCreate,
@@ -15,7 +16,6 @@ from service.organizations.models import (
 )
 from service.reference.models import FormerProvince, Province
 from service.reference.service import check_sector_codes, resolve_province
-from service.text import like_pattern, search_key
 
 
 def _search_text(session: Session, org: Organization) -> str:

@@ -14,15 +14,13 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, select
 
-from service.config import Settings
-from service.database import SessionDep
-from service.errors import ProblemError, invalid
+from service.core.database import SessionDep
+from service.core.errors import ProblemError, invalid
+from service.core.settings import Settings
 from service.events.models import Event, EventSession, SessionKind
 from service.events.service import get_session_row, list_sessions
-from service.meetings import booking
-from service.meetings.models import Meeting, ScheduleOptions
-from service.meetings.schedule_runs import last_run
-from service.meetings.scheduling import run_schedule
+from service.meetings import service as booking
+from service.meetings.models import Meeting
 from service.pages import exports, i18n, schedule_view
 from service.pages.dashboard import Dashboard, dashboard
 from service.pages.importer import COLUMNS, import_participants
@@ -37,6 +35,9 @@ from service.pages.sessions import (
     sign_in,
 )
 from service.pages.templating import PageInterrupt, redirect, render
+from service.scheduling.models import ScheduleOptions
+from service.scheduling.runs import last_run
+from service.scheduling.service import run_schedule
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 

@@ -9,17 +9,12 @@ from sqlmodel import Session, func, select
 
 from service.events.models import Event, EventSession, SessionKind
 from service.events.service import list_sessions, slot_times
-from service.meetings.booking import list_meetings, table_name
-from service.meetings.models import (
-    Meeting,
-    MeetingRequest,
-    MeetingSource,
-    MeetingStatus,
-    RequestStatus,
-)
-from service.meetings.requests import accepted_requests, expire_stale_requests
+from service.meeting_requests.models import MeetingRequest, RequestStatus
+from service.meeting_requests.service import accepted_requests, expire_stale_requests
+from service.meetings.models import Meeting, MeetingSource, MeetingStatus
+from service.meetings.service import list_meetings, table_name
 from service.organizations.models import Organization
-from service.pages.agenda import Counterpart, counterparts
+from service.pages.agenda_view import Counterpart, counterparts
 from service.participants.models import Participant, Side
 
 REQUIRED_SOURCES = (MeetingSource.request, MeetingSource.organizer)

@@ -3,7 +3,7 @@
 A text cell that starts like a formula (``=``, ``+``, ``-``, ``@``, a tab, a carriage
 return...) would run as one when an organiser opens the file, so an organisation named
 ``=HYPERLINK(...)`` could act on the organiser's machine (CSV injection). Every text cell
-goes through :func:`service.csv_safety.safe_cell`, in CSV and in XLSX alike (an XLSX
+goes through :func:`service.kit.csv_safety.safe_cell`, in CSV and in XLSX alike (an XLSX
 re-saved as CSV stays safe), and XLSX text cells are typed as text, never as formulas.
 """
 
@@ -20,10 +20,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from service.csv_safety import safe_cell
 from service.events.models import Event
+from service.kit.csv_safety import safe_cell
 from service.pages import i18n
-from service.pages.agenda import Counterpart
+from service.pages.agenda_view import Counterpart
 from service.pages.dashboard import GridSession, MeetingRow
 
 FREE = "—"  # an em dash, not a minus: it must not look like a formula

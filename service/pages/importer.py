@@ -21,15 +21,15 @@ from openpyxl import load_workbook
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from service.errors import ProblemError
+from service.core.errors import ProblemError
 from service.events.models import Event
+from service.kit.folding import fold, nfc
 from service.organizations.models import Organization, OrganizationCreate, OrganizationKind
 from service.organizations.service import create_organization
 from service.pages.i18n import COUNTRY_NAMES
 from service.participants.models import Delegate, Participant, ParticipantCreate
 from service.participants.service import create_participant, participant_with_token
 from service.reference.service import check_sector_codes, resolve_province
-from service.text import fold, nfc
 
 COLUMNS: Final = (
     "kind",

@@ -9,10 +9,10 @@ from sqlmodel import Session
 
 from service.calendars.service import addresses, participant_feed_url
 from service.events.models import Event
-from service.meetings.models import RequestStatus
-from service.meetings.requests import Direction, list_requests, request_public
+from service.meeting_requests.models import RequestStatus
+from service.meeting_requests.service import Direction, list_requests, request_public
 from service.organizations.models import Organization
-from service.pages.agenda import AgendaDay, Counterpart, counterparts
+from service.pages.agenda_view import AgendaDay, Counterpart, counterparts
 from service.participants.models import Participant
 from service.participants.service import list_participants
 from service.reference.models import Province

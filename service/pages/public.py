@@ -16,15 +16,15 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from service.auth.service import participant_by_token
-from service.database import SessionDep
-from service.errors import ProblemError, invalid
+from service.core.database import SessionDep
+from service.core.errors import ProblemError, invalid
 from service.events.models import Event, EventStatus
 from service.events.service import list_events, list_sessions
-from service.meetings.models import MeetingRequest, MeetingRequestCreate
-from service.meetings.requests import answer_request, create_request
+from service.meeting_requests.models import MeetingRequest, MeetingRequestCreate
+from service.meeting_requests.service import answer_request, create_request
 from service.pages import i18n
 from service.pages import participant_view as views
-from service.pages.agenda import participant_agenda
+from service.pages.agenda_view import participant_agenda
 from service.pages.templating import redirect, render
 from service.participants.models import Participant
 from service.reference.models import Province

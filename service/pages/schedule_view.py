@@ -1,6 +1,6 @@
 """The scheduler's report as the organisers read it: who moves where, what is left out.
 
-The last report of each event is on record (``service.meetings.schedule_runs``), so the
+The last report of each event is on record (``service.scheduling.runs``), so the
 dashboard of every server process can say why required meetings are still unplaced.
 """
 
@@ -13,13 +13,13 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from service.database import utcnow
+from service.core.database import utcnow
 from service.events.models import Event
 from service.events.service import list_sessions
-from service.meetings.booking import table_name
-from service.meetings.models import SchedulePlace, ScheduleReport
-from service.meetings.schedule_runs import LastRun
-from service.pages.agenda import Counterpart, counterparts
+from service.meetings.service import table_name
+from service.pages.agenda_view import Counterpart, counterparts
+from service.scheduling.models import SchedulePlace, ScheduleReport
+from service.scheduling.runs import LastRun
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from sqlmodel import Session, select
 
 from service.auth.models import OrganizerToken
 from service.auth.service import resolve_token
-from service.auth.tokens import hash_token, same_secret
-from service.config import Settings
+from service.core.security import hash_token, same_secret
+from service.core.settings import Settings
 
 SESSION_COOKIE: Final = "meetx_admin"
 SESSION_SECONDS: Final = 12 * 3600  # one conference day

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel, EmailStr, ValidationInfo, field_validator
 from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
-from service.database import UTCDateTime, utcnow
-from service.types import Name, ShortText
+from service.core.database import UTCDateTime, utcnow
+from service.kit.fields import Name, ShortText
 
 
 class Side(enum.StrEnum):

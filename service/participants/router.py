@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request, status
 
 from service.auth.dependencies import ActorDep, OrganizerDep
 from service.auth.service import Actor
-from service.database import SessionDep
-from service.errors import ProblemError, not_found
+from service.core.database import SessionDep
+from service.core.errors import ProblemError, not_found
 from service.events.service import get_event
+from service.kit.pagination import Page, PageDep
 from service.organizations.models import Organization
-from service.pagination import Page, PageDep
 from service.participants import service
 from service.participants.models import (
     ParticipantCreate,

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from service.auth.tokens import hash_token, new_token
-from service.database import utcnow
-from service.errors import conflict, invalid, not_found
+from service.core.database import utcnow
+from service.core.errors import conflict, invalid, not_found
+from service.core.security import hash_token, new_token
 from service.events.models import Event
 from service.events.service import local_aware
 from service.organizations.models import Organization

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.database import SessionDep
-from service.pagination import Page, PageDep
+from service.core.database import SessionDep
+from service.kit.pagination import Page, PageDep
 from service.reference import service
 from service.reference.models import ProvincePublic, SectorPublic
 

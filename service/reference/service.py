@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, select
 
-from service.errors import invalid
+from service.core.errors import invalid
+from service.kit.folding import fold
 from service.reference.models import (
     FormerProvince,
     FormerUnitPublic,
@@ -15,7 +16,6 @@ from service.reference.models import (
     Sector,
     SectorPublic,
 )
-from service.text import fold
 
 
 def _province_public(

@@ -11,10 +11,10 @@ from fastapi.responses import Response
 
 from matching.scoring import Suggestion
 from service.auth.dependencies import ActorDep, OrganizerDep
-from service.csv_safety import safe_cell
-from service.database import SessionDep
-from service.errors import not_found
+from service.core.database import SessionDep
+from service.core.errors import not_found
 from service.events.service import get_event
+from service.kit.csv_safety import safe_cell
 from service.organizations.models import Organization
 from service.participants.service import get_participant
 from service.suggestions import service

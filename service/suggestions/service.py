@@ -18,7 +18,7 @@ from sqlmodel import Session, func, select
 from matching.profiles import MatchConfig, PairPreferences, Profile
 from matching.scoring import MatchIndex, Suggestion, build_index
 from service.events.models import Event
-from service.meetings.models import (
+from service.meeting_requests.models import (
     MeetingRequest,
     PairPreference,
     PreferenceKind,

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
-from service.database import make_engine
+from service.core.database import make_engine
 from service.events.models import Event
 from service.organizations.models import OrganizationCreate
 from service.organizations.service import create_organization

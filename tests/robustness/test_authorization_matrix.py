@@ -21,10 +21,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from service import cli
-from service.auth import tokens
 from service.auth.service import create_organizer_token, revoke_organizer_token
-from service.config import Settings, get_settings
-from service.database import get_session, make_engine
+from service.core import security as tokens
+from service.core.database import get_session, make_engine
+from service.core.settings import Settings, get_settings
 from service.main import create_app
 from service.pages.sessions import SESSION_COOKIE
 from tests.conftest import ADMIN_TOKEN, Database, migrated_database

@@ -25,11 +25,11 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlmodel import Session
 
-from service.config import Settings
-from service.database import make_engine
+from service.core.database import make_engine
+from service.core.migrations import upgrade
+from service.core.settings import Settings
 from service.main import create_app
-from service.migrate import upgrade
-from service.seeding import ensure_reference_data
+from service.seeding.reference_data import ensure_reference_data
 from tests.conftest import ADMIN_TOKEN
 from tests.robustness.authorization import ORGANIZER, PARTICIPANT, World, path_parameters
 from tests.robustness.world import build_world

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.config import Settings
+from service.core.settings import Settings
 from service.main import create_app
 from service.pages.sessions import SESSION_COOKIE, sign_in
 from tests.service.factories import (

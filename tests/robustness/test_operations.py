@@ -13,8 +13,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from service.config import Settings
-from service.database import make_engine
+from service.core.database import make_engine
+from service.core.settings import Settings
 from service.main import create_app
 from tests.robustness.seed import API, create_event, register_participant
 from tests.robustness.servers import ServerProcess, running_server, sqlite_url

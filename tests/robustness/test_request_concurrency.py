@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 from starlette.types import Receive, Scope, Send
 
-from service.config import Settings
-from service.database import make_engine
+from service.core.database import make_engine
+from service.core.middleware import InFlightLimitMiddleware
+from service.core.settings import Settings
 from service.main import create_app
-from service.middleware import InFlightLimitMiddleware
 
 
 def test_requests_beyond_the_cap_wait_instead_of_running() -> None:

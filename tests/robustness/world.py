@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from service.config import Settings
+from service.core.settings import Settings
 from service.pages.sessions import read_session, sign_in
 from tests.conftest import ADMIN_TOKEN
 from tests.robustness.authorization import ORGANIZER, OUTSIDER, PARTICIPANT, PEER, World

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from service.auth.tokens import hash_token
+from service.core.security import hash_token
 from service.participants.models import Participant
 from tests.service.factories import assert_problem, create, event_payload, organization_payload
 

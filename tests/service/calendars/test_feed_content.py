@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 from sqlmodel import Session
 
-from service.database import utcnow
+from service.core.database import utcnow
 from service.meetings.models import Meeting
 from tests.calendars.clients import ParsedEvent, parse_with_icalendar
 from tests.service.calendars.conftest import VENUE, Programme

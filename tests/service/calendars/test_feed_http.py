@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from service.calendars import router as calendars_router
 from service.calendars.ics import feed_etag
-from service.database import utcnow
+from service.core.database import utcnow
 from tests.conftest import Database
 from tests.service.calendars.conftest import Programme
 from tests.service.factories import assert_problem, create, event_payload, organization_payload

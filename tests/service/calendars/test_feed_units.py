@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from starlette.datastructures import Headers
 
-from service.calendars.cache import Feed, FeedCache
 from service.calendars.entries import (
     MeetingContext,
     MeetingSide,
@@ -15,6 +14,7 @@ from service.calendars.entries import (
     interpreter_label,
     meeting_entry,
 )
+from service.calendars.feed_cache import Feed, FeedCache
 from service.calendars.http import etag_matches, http_date, not_modified
 from service.calendars.service import refresh_minutes, uid_host
 from service.events.models import Event, EventSession, SessionKind

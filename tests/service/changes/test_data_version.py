@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.changes.cache import VersionedCache
 from service.changes.service import current_version
-from service.tables import metadata
+from service.changes.versioned_cache import VersionedCache
+from service.schema import metadata
 from tests.conftest import Database
 
 

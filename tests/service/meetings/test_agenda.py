@@ -7,7 +7,7 @@ import hashlib
 
 from fastapi.testclient import TestClient
 
-from tests.service.meetings.builders import EventBuilder
+from tests.service.builders import EventBuilder
 
 
 def _placed(

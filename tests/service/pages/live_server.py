@@ -21,11 +21,11 @@ from typing import Any
 import uvicorn
 from sqlmodel import Session
 
-from service.config import Settings
-from service.database import make_engine
+from service.core.database import make_engine
+from service.core.migrations import upgrade
+from service.core.settings import Settings
 from service.main import create_app
-from service.migrate import upgrade
-from service.seeding import ensure_reference_data
+from service.seeding.reference_data import ensure_reference_data
 
 ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
 CHROMIUM_ARGS = [

@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from service.auth.service import create_organizer_token, revoke_organizer_token
-from service.meetings.models import Meeting, MeetingRequest
+from service.meeting_requests.models import MeetingRequest
+from service.meetings.models import Meeting
 from service.pages.sessions import SESSION_COOKIE
 from tests.conftest import ADMIN_TOKEN
 from tests.service.pages.conftest import PagesEvent, place_meeting, sign_in

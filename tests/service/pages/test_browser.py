@@ -17,8 +17,8 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from service.database import make_engine
-from service.demo import load_demo_event
+from service.core.database import make_engine
+from service.seeding.demo import load_demo_event
 from tests.service.pages.live_server import (
     ADMIN_TOKEN,
     PHONE,

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 from sqlmodel import Session, func, select
 
-from service.errors import conflict
+from service.core.errors import conflict
 from service.organizations.models import Organization
 from service.pages import importer
 from service.participants.models import Participant

@@ -7,7 +7,8 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from service.meetings.models import Meeting, MeetingRequest, MeetingStatus
+from service.meeting_requests.models import MeetingRequest
+from service.meetings.models import Meeting, MeetingStatus
 from tests.service.factories import create, event_payload
 from tests.service.pages.conftest import PagesEvent, sign_in
 

@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import Session
 
-from service.config import Settings
+from service.core.settings import Settings
 from service.pages import sessions
 from tests.conftest import ADMIN_TOKEN
 

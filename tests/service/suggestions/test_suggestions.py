@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from service.demo import load_demo_event
 from service.organizations.models import Organization
 from service.participants.models import Participant
+from service.seeding.demo import load_demo_event
 from tests.service.factories import assert_problem, create, event_payload, organization_payload
 
 ELECTRONICS_GUESTS = [

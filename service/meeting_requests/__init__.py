@@ -1,0 +1,1 @@
+"""Meeting requests and pair preferences: who asked whom, the answers, wishes and blocks."""

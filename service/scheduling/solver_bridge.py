@@ -1,0 +1,32 @@
+"""The service's one entry into the scheduler library (matching.scheduler)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matching.scheduler import parse_problem, solve
+from service.scheduling.placements import Place
+
+
+@dataclass(frozen=True)
+class SolverAnswer:
+    status: str  # optimal | feasible | infeasible
+    places: dict[str, Place]  # (slot, table) by meeting id
+    reasons: dict[str, str]  # why a meeting was left out, by meeting id
+    score: float
+    breaks: int
+    elapsed_s: float
+
+
+def solve_problem(problem: dict, time_limit_s: float) -> SolverAnswer:
+    """Solves a problem in the scheduler's JSON format (built by the service, so a
+    malformed one is a bug: the library's ProblemError propagates as a server error)."""
+    solution = solve(parse_problem(problem), time_limit_s=time_limit_s)
+    return SolverAnswer(
+        status=solution.status,
+        places={a.meeting: (a.slot, a.table) for a in solution.assignments},
+        reasons={u.meeting: u.reason for u in solution.unplaced},
+        score=solution.score,
+        breaks=solution.breaks,
+        elapsed_s=solution.elapsed_s,
+    )

@@ -1,0 +1,33 @@
+"""Imports every table model so SQLModel.metadata is complete (for Alembic and tests)."""
+
+from sqlmodel import SQLModel
+
+from service.auth.models import OrganizerToken
+from service.changes.models import DataVersion
+from service.events.models import Event, EventSession
+from service.meeting_requests.models import MeetingRequest, PairPreference
+from service.meetings.models import Meeting, MeetingSeat
+from service.organizations.models import Organization
+from service.participants.models import Participant
+from service.reference.models import FormerProvince, Province, Sector
+from service.scheduling.models import ScheduleRun
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "DataVersion",
+    "Event",
+    "EventSession",
+    "FormerProvince",
+    "Meeting",
+    "MeetingRequest",
+    "MeetingSeat",
+    "Organization",
+    "OrganizerToken",
+    "PairPreference",
+    "Participant",
+    "Province",
+    "ScheduleRun",
+    "Sector",
+    "metadata",
+]
