@@ -9,8 +9,10 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import Engine
 
 from service import __version__
+from service.calendars.feed_cache import FeedCache
 from service.calendars.router import router as calendars_router
 from service.core.database import make_engine
+from service.core.dependencies import SharedObjects
 from service.core.errors import install_problem_handlers
 from service.core.logs import configure_logging
 from service.core.middleware import (
@@ -23,6 +25,7 @@ from service.core.settings import Settings, get_settings
 from service.events.router import router as events_router
 from service.health.router import router as health_router
 from service.meeting_requests.router import router as meeting_requests_router
+from service.meetings.agenda_cache import AgendaCache
 from service.meetings.router import router as meetings_router
 from service.organizations.router import router as organizations_router
 from service.pages.router import install_pages
@@ -30,6 +33,7 @@ from service.participants.router import router as participants_router
 from service.reference.router import router as reference_router
 from service.scheduling.router import router as schedule_router
 from service.suggestions.router import router as suggestions_router
+from service.suggestions.service import IndexCache
 
 API_PREFIX = "/api/v1"
 
@@ -60,6 +64,13 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
+def build_shared_objects(settings: Settings) -> SharedObjects:
+    """The objects every request of this app shares, made once: the calendar feeds' and
+    the agenda's caches, and the suggestion index that the API, the pages and the
+    scheduler all read."""
+    return SharedObjects(FeedCache(), AgendaCache(), IndexCache())
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Everything the app needs is built here, not at import time, so tests can hand in
     their own settings and engine."""
@@ -85,6 +96,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.logger = logger
+    app.state.shared = build_shared_objects(settings)
     install_problem_handlers(app)
     app.include_router(health_router)
     # Each domain router straight on the app: one router between a request and its route

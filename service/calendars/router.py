@@ -28,6 +28,7 @@ from service.calendars.http import (
 )
 from service.changes.service import current_version
 from service.core.database import SessionDep, end_read, utcnow
+from service.core.dependencies import shared
 from service.core.errors import ProblemError, invalid, not_found
 from service.events.models import Event, EventStatus
 from service.events.service import get_event
@@ -63,20 +64,8 @@ def feed_route(path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Calla
     return register
 
 
-async def feed_cache(request: Request) -> FeedCache:
-    """The app's feed cache, created on first use (one per app, so per test app too).
-
-    Async, so FastAPI runs it on the event loop rather than in a worker thread: cheaper,
-    and the single loop thread makes the first-use creation race-free.
-    """
-    state = request.app.state
-    cache = getattr(state, "calendar_feed_cache", None)
-    if cache is None:
-        cache = FeedCache()
-        state.calendar_feed_cache = cache
-    return cache
-
-
+# The app's feed cache, made by create_app (overridable as a dependency by benchmarks).
+feed_cache = shared(FeedCache)
 FeedCacheDep = Annotated[FeedCache, Depends(feed_cache)]
 
 

@@ -437,3 +437,63 @@ def preferences_of_event(*, session: Session, event_id: int) -> list[PairPrefere
     return list(
         session.exec(select(PairPreference).where(PairPreference.event_id == event_id)).all()
     )
+
+
+# ---------------------------------------------------------------- what the suggestions read
+
+
+def requests_stamp(*, session: Session, event_id: int) -> tuple:
+    """Changes whenever a request of the event is made or answered."""
+    return tuple(
+        session.exec(
+            select(func.count(), func.max(MeetingRequest.updated_at)).where(
+                MeetingRequest.event_id == event_id
+            )
+        ).one()
+    )
+
+
+def preferences_stamp(*, session: Session, event_id: int) -> tuple:
+    """Changes whenever a wish or block of the event is set or removed."""
+    return tuple(
+        session.exec(
+            select(
+                func.count(), func.max(PairPreference.created_at), func.sum(PairPreference.id)
+            ).where(PairPreference.event_id == event_id)
+        ).one()
+    )
+
+
+def open_requests(*, session: Session, event_id: int) -> list[MeetingRequest]:
+    """Pending and accepted requests: each says its sender wants the meeting."""
+    return list(
+        session.exec(
+            select(MeetingRequest).where(
+                MeetingRequest.event_id == event_id,
+                MeetingRequest.status.in_([RequestStatus.pending, RequestStatus.accepted]),  # type: ignore[attr-defined]
+            )
+        ).all()
+    )
+
+
+def request_status_by_partner(*, session: Session, participant_id: int) -> dict[int, str]:
+    """The latest request status with each partner, either direction."""
+    rows = session.exec(
+        select(MeetingRequest)
+        .where(
+            sa.or_(
+                MeetingRequest.from_participant_id == participant_id,
+                MeetingRequest.to_participant_id == participant_id,
+            )
+        )
+        .order_by(MeetingRequest.id)  # type: ignore[arg-type]
+    ).all()
+    status: dict[int, str] = {}
+    for r in rows:
+        partner = (
+            r.to_participant_id
+            if r.from_participant_id == participant_id
+            else r.from_participant_id
+        )
+        status[partner] = r.status.value
+    return status

@@ -12,12 +12,13 @@ import hashlib
 from dataclasses import dataclass
 from typing import Annotated, Final
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from pydantic import TypeAdapter
 from starlette.datastructures import Headers
 from starlette.responses import Response
 
 from service.changes.versioned_cache import VersionedCache
+from service.core.dependencies import shared
 from service.kit.conditional import etag_matches
 from service.kit.pagination import Page
 from service.meetings.models import MeetingPublic
@@ -59,15 +60,11 @@ def list_response(*, headers: Headers, stored: StoredList) -> Response:
     return Response(content=stored.body, media_type="application/json", headers=validators)
 
 
-async def list_cache(request: Request) -> VersionedCache[StoredList]:
-    """The app's meeting-list cache, created on first use (async: on the event loop's one
-    thread, so the creation cannot race)."""
-    state = request.app.state
-    cache = getattr(state, "meeting_list_cache", None)
-    if cache is None:
-        cache = VersionedCache[StoredList](max_entries=4096)
-        state.meeting_list_cache = cache
-    return cache
+class AgendaCache(VersionedCache[StoredList]):
+    """The app's cache of meeting-list answers, made once by create_app."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        super().__init__(max_entries=max_entries)
 
 
-ListCacheDep = Annotated[VersionedCache[StoredList], Depends(list_cache)]
+ListCacheDep = Annotated[AgendaCache, Depends(shared(AgendaCache))]

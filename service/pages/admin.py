@@ -38,6 +38,7 @@ from service.pages.templating import PageInterrupt, redirect, render
 from service.scheduling.models import ScheduleOptions
 from service.scheduling.runs import last_run
 from service.scheduling.service import run_schedule
+from service.suggestions.service import IndexCacheDep
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -277,12 +278,13 @@ def schedule_preview(
     session: SessionDep,
     organizer: OrganizerForm,
     event: EventPage,
+    cache: IndexCacheDep,
     fill: Annotated[str | None, Form()] = None,
     time_limit_s: Annotated[float, Form()] = 20,
 ) -> Response:
     options = _schedule_options(fill, time_limit_s, dry_run=True)
     try:
-        report = run_schedule(session=session, event=event, options=options)
+        report = run_schedule(session=session, event=event, options=options, cache=cache)
     except ProblemError as exc:
         return _dashboard_error(request, session, event, organizer, exc)
     return render(
@@ -307,13 +309,14 @@ def schedule_apply(
     session: SessionDep,
     organizer: OrganizerForm,
     event: EventPage,
+    cache: IndexCacheDep,
     fill: Annotated[str | None, Form()] = None,
     time_limit_s: Annotated[float, Form()] = 20,
     previewed: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     options = _schedule_options(fill, time_limit_s, dry_run=False)
     try:
-        report = run_schedule(session=session, event=event, options=options)
+        report = run_schedule(session=session, event=event, options=options, cache=cache)
     except ProblemError as exc:
         return _dashboard_error(request, session, event, organizer, exc)
     # The run is computed again on the data of this moment: say so when its outcome is

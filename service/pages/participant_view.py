@@ -10,14 +10,19 @@ from sqlmodel import Session
 from service.calendars.service import addresses, participant_feed_url
 from service.events.models import Event
 from service.meeting_requests.models import RequestStatus
-from service.meeting_requests.service import Direction, list_requests, request_public
+from service.meeting_requests.service import (
+    Direction,
+    list_requests,
+    request_public,
+    request_status_by_partner,
+)
 from service.organizations.models import Organization
 from service.pages.agenda_view import AgendaDay, Counterpart, counterparts
 from service.participants.models import Participant
 from service.participants.service import list_participants
 from service.reference.models import Province
 from service.reference.service import sector_names
-from service.suggestions.service import IndexCache, request_status_by_partner, suggestions_for
+from service.suggestions.service import IndexCache, suggestions_for
 
 # Requests that still tie a pair: no new request is possible while one of these stands.
 OPEN_STATUSES = (RequestStatus.pending.value, RequestStatus.accepted.value)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from service.auth.service import participant_by_token
 from service.core.database import SessionDep
+from service.core.dependencies import shared_objects
 from service.core.errors import ProblemError, invalid
 from service.events.models import Event, EventStatus
 from service.events.service import list_events, list_sessions
@@ -28,7 +29,7 @@ from service.pages.agenda_view import participant_agenda
 from service.pages.templating import redirect, render
 from service.participants.models import Participant
 from service.reference.models import Province
-from service.suggestions.router import _cache as suggestion_cache
+from service.suggestions.service import IndexCache
 
 router = APIRouter(include_in_schema=False)
 
@@ -114,7 +115,7 @@ def _page_context(
             session=session,
             event=event,
             participant=participant,
-            cache=suggestion_cache(request),
+            cache=shared_objects(request.app).get(IndexCache),
             met=met,
         ),
         "directory": views.directory(

@@ -153,3 +153,32 @@ def participant_with_token(
         webcal_url="webcal://" + calendar_url.split("://", 1)[1],
         page_url=page_url,
     )
+
+
+def participants_stamp(*, session: Session, event_id: int) -> tuple:
+    """Changes whenever a participant of the event, or its organisation, changes."""
+    participants = session.exec(
+        select(func.count(), func.max(Participant.updated_at), func.sum(Participant.id)).where(
+            Participant.event_id == event_id
+        )
+    ).one()
+    organizations = session.exec(
+        select(func.max(Organization.updated_at))
+        .join(Participant, Participant.organization_id == Organization.id)  # type: ignore[arg-type]
+        .where(Participant.event_id == event_id)
+    ).one()
+    return (tuple(participants), organizations)
+
+
+def participants_with_organizations(
+    *, session: Session, event_id: int
+) -> list[tuple[Participant, Organization]]:
+    """Every participant of the event with its organisation, by participant id."""
+    return list(
+        session.exec(
+            select(Participant, Organization)
+            .join(Organization, Organization.id == Participant.organization_id)  # type: ignore[arg-type]
+            .where(Participant.event_id == event_id)
+            .order_by(Participant.id)  # type: ignore[arg-type]
+        ).all()
+    )

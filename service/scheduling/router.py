@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from service.auth.dependencies import OrganizerDep
 from service.core.database import SessionDep
 from service.events.service import get_event
 from service.scheduling.models import ScheduleOptions, ScheduleReport
 from service.scheduling.service import run_schedule
-from service.suggestions.service import IndexCache
+from service.suggestions.service import IndexCacheDep
 
 router = APIRouter(tags=["meetings"])
 
@@ -36,7 +36,7 @@ def schedule_event(
     event_id: int,
     session: SessionDep,
     _: OrganizerDep,
-    request: Request,
+    cache: IndexCacheDep,
     options: ScheduleOptions | None = None,
 ) -> ScheduleReport:
     event = get_event(session=session, event_id=event_id)
@@ -44,13 +44,6 @@ def schedule_event(
         session=session,
         event=event,
         options=options or ScheduleOptions(),
-        cache=_suggestion_cache(request),
+        # Shared with the suggestion endpoints: the index built for them serves here.
+        cache=cache,
     )
-
-
-def _suggestion_cache(request: Request) -> IndexCache:
-    # Shared with the suggestion endpoints: the index built for them serves the scheduler.
-    cache = getattr(request.app.state, "suggestion_cache", None)
-    if cache is None:
-        cache = request.app.state.suggestion_cache = IndexCache()
-    return cache

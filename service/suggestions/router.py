@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from matching.scoring import Suggestion
@@ -15,6 +15,7 @@ from service.core.database import SessionDep
 from service.core.errors import not_found
 from service.events.service import get_event
 from service.kit.csv_safety import safe_cell
+from service.meeting_requests.service import request_status_by_partner
 from service.organizations.models import Organization
 from service.participants.service import get_participant
 from service.suggestions import service
@@ -28,13 +29,6 @@ from service.suggestions.models import (
 )
 
 router = APIRouter(tags=["suggestions"])
-
-
-def _cache(request: Request) -> service.IndexCache:
-    cache = getattr(request.app.state, "suggestion_cache", None)
-    if cache is None:
-        cache = request.app.state.suggestion_cache = service.IndexCache()
-    return cache
 
 
 def _organization(org: Organization) -> PartnerOrganization:
@@ -65,7 +59,7 @@ def participant_suggestions(
     participant_id: int,
     session: SessionDep,
     actor: ActorDep,
-    request: Request,
+    cache: service.IndexCacheDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> SuggestionList:
     if not (actor.is_organizer or actor.is_participant(participant_id)):
@@ -77,9 +71,9 @@ def participant_suggestions(
         event=event,
         participant_id=participant_id,
         limit=limit,
-        cache=_cache(request),
+        cache=cache,
     )
-    statuses = service.request_status_by_partner(session=session, participant_id=participant_id)
+    statuses = request_status_by_partner(session=session, participant_id=participant_id)
     items = []
     for s in found:
         partner = matching.participants[int(s.partner_id)]
@@ -113,12 +107,12 @@ def top_pairs(
     event_id: int,
     session: SessionDep,
     _: OrganizerDep,
-    request: Request,
+    cache: service.IndexCacheDep,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> PairList | Response:
     event = get_event(session=session, event_id=event_id)
-    matching = service.event_matching(session=session, event=event, cache=_cache(request))
+    matching = service.event_matching(session=session, event=event, cache=cache)
     pairs = []
     for s in matching.index.top_pairs(limit=limit):
         a = matching.participants[int(s.participant_id)]

@@ -3,7 +3,8 @@
 The index is cached per event in the process, keyed by a stamp of everything it was
 built from (participants, their organisations, wishes and blocks, the event's weights):
 any change to those rows changes the stamp and the next read rebuilds, so a suggestion is
-never computed from a stale profile.
+never computed from a stale profile. Rows of other domains are read through their
+services (participants, meeting requests), never queried here.
 """
 
 from __future__ import annotations
@@ -11,20 +12,19 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Annotated
 
-import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from fastapi import Depends
+from sqlmodel import Session
 
 from matching.profiles import MatchConfig, PairPreferences, Profile
 from matching.scoring import MatchIndex, Suggestion, build_index
+from service.core.dependencies import shared
 from service.events.models import Event
-from service.meeting_requests.models import (
-    MeetingRequest,
-    PairPreference,
-    PreferenceKind,
-    RequestStatus,
-)
+from service.meeting_requests import service as requests
+from service.meeting_requests.models import PreferenceKind, RequestStatus
 from service.organizations.models import Organization
+from service.participants import service as participants
 from service.participants.models import Participant
 from service.reference.service import sector_names
 
@@ -39,12 +39,15 @@ class EventMatching:
 
 
 class IndexCache:
-    """A small LRU of indexes by event, safe across the server's threads."""
+    """A small LRU of indexes by event, safe across the server's threads; one per app,
+    made by create_app and shared by the API and the pages. `builds` counts the indexes
+    built, so an operator (and a test) can see that a schedule run reused one."""
 
     def __init__(self, size: int = _CACHE_EVENTS) -> None:
         self._entries: OrderedDict[int, tuple[tuple, EventMatching]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+        self.builds = 0
 
     def get(self, event_id: int, stamp: tuple) -> EventMatching | None:
         with self._lock:
@@ -63,31 +66,10 @@ class IndexCache:
 
 
 def _stamp(session: Session, event: Event) -> tuple:
-    participants = session.exec(
-        select(func.count(), func.max(Participant.updated_at), func.sum(Participant.id)).where(
-            Participant.event_id == event.id
-        )
-    ).one()
-    organizations = session.exec(
-        select(func.max(Organization.updated_at))
-        .join(Participant, Participant.organization_id == Organization.id)  # type: ignore[arg-type]
-        .where(Participant.event_id == event.id)
-    ).one()
-    preferences = session.exec(
-        select(
-            func.count(), func.max(PairPreference.created_at), func.sum(PairPreference.id)
-        ).where(PairPreference.event_id == event.id)
-    ).one()
-    requests = session.exec(
-        select(func.count(), func.max(MeetingRequest.updated_at)).where(
-            MeetingRequest.event_id == event.id
-        )
-    ).one()
     return (
-        tuple(participants),
-        organizations,
-        tuple(preferences),
-        tuple(requests),
+        *participants.participants_stamp(session=session, event_id=event.id),  # type: ignore[arg-type]
+        requests.preferences_stamp(session=session, event_id=event.id),  # type: ignore[arg-type]
+        requests.requests_stamp(session=session, event_id=event.id),  # type: ignore[arg-type]
         event.updated_at,
     )
 
@@ -118,7 +100,7 @@ def match_config(event: Event) -> MatchConfig:
 
 
 def _preferences(session: Session, event_id: int) -> PairPreferences:
-    rows = session.exec(select(PairPreference).where(PairPreference.event_id == event_id)).all()
+    rows = requests.preferences_of_event(session=session, event_id=event_id)
     wishes = {
         (str(r.from_participant_id), str(r.to_participant_id))
         for r in rows
@@ -126,13 +108,7 @@ def _preferences(session: Session, event_id: int) -> PairPreferences:
     }
     # A request says as much as a wish: the sender wants the meeting, and an accepting
     # partner wants it too.
-    requests = session.exec(
-        select(MeetingRequest).where(
-            MeetingRequest.event_id == event_id,
-            MeetingRequest.status.in_([RequestStatus.pending, RequestStatus.accepted]),  # type: ignore[attr-defined]
-        )
-    ).all()
-    for r in requests:
+    for r in requests.open_requests(session=session, event_id=event_id):
         wishes.add((str(r.from_participant_id), str(r.to_participant_id)))
         if r.status is RequestStatus.accepted:
             wishes.add((str(r.to_participant_id), str(r.from_participant_id)))
@@ -152,13 +128,8 @@ def event_matching(*, session: Session, event: Event, cache: IndexCache) -> Even
     cached = cache.get(event.id, stamp)  # type: ignore[arg-type]
     if cached is not None:
         return cached
-    rows = session.exec(
-        select(Participant, Organization)
-        .join(Organization, Organization.id == Participant.organization_id)  # type: ignore[arg-type]
-        .where(Participant.event_id == event.id)
-        .order_by(Participant.id)  # type: ignore[arg-type]
-    ).all()
-    participants = {p.id: p for p, _ in rows}
+    rows = participants.participants_with_organizations(session=session, event_id=event.id)  # type: ignore[arg-type]
+    by_id = {p.id: p for p, _ in rows}
     organizations = {o.id: o for _, o in rows}
     index = build_index(
         [profile_of(p, o) for p, o in rows],
@@ -166,7 +137,8 @@ def event_matching(*, session: Session, event: Event, cache: IndexCache) -> Even
         preferences=_preferences(session, event.id),  # type: ignore[arg-type]
         sector_names=sector_names(session=session),
     )
-    value = EventMatching(index=index, participants=participants, organizations=organizations)  # type: ignore[arg-type]
+    value = EventMatching(index=index, participants=by_id, organizations=organizations)  # type: ignore[arg-type]
+    cache.builds += 1
     cache.put(event.id, stamp, value)  # type: ignore[arg-type]
     return value
 
@@ -178,24 +150,4 @@ def suggestions_for(
     return matching, matching.index.suggest(str(participant_id), limit=limit)
 
 
-def request_status_by_partner(*, session: Session, participant_id: int) -> dict[int, str]:
-    """The latest request status with each partner, either direction."""
-    rows = session.exec(
-        select(MeetingRequest)
-        .where(
-            sa.or_(
-                MeetingRequest.from_participant_id == participant_id,
-                MeetingRequest.to_participant_id == participant_id,
-            )
-        )
-        .order_by(MeetingRequest.id)  # type: ignore[arg-type]
-    ).all()
-    status: dict[int, str] = {}
-    for r in rows:
-        partner = (
-            r.to_participant_id
-            if r.from_participant_id == participant_id
-            else r.from_participant_id
-        )
-        status[partner] = r.status.value
-    return status
+IndexCacheDep = Annotated[IndexCache, Depends(shared(IndexCache))]

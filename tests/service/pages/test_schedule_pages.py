@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service.core.dependencies import shared_objects
 from service.meeting_requests.models import MeetingRequest
 from service.meetings.models import Meeting, MeetingStatus
+from service.suggestions import service as suggestions_service
+from service.suggestions.service import IndexCache
 from tests.service.factories import create, event_payload
 from tests.service.pages.conftest import PagesEvent, sign_in
 
@@ -103,3 +108,51 @@ def test_scheduling_needs_csrf_and_a_b2b_session(
     refused = client.post(f"/admin/events/{bare['id']}/schedule/preview", data={"csrf_token": csrf})
     assert refused.status_code == 422
     assert 'role="alert"' in refused.text
+
+
+def test_a_dashboard_run_reuses_the_suggestion_index_the_api_built(
+    app,
+    client: TestClient,
+    admin_headers: dict[str, str],
+    db: Session,
+    pages_event: PagesEvent,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _accepted_request(client, db, pages_event)
+    builds: list[int] = []
+    real_build_index = suggestions_service.build_index
+
+    def counting_build_index(*args: Any, **kwargs: Any) -> Any:
+        builds.append(1)
+        return real_build_index(*args, **kwargs)
+
+    # Every index built anywhere in the app is counted, whatever cache asked for it.
+    monkeypatch.setattr(suggestions_service, "build_index", counting_build_index)
+    event_id = pages_event.event_id
+    suggestions = client.get(
+        f"/api/v1/events/{event_id}/participants/{pages_event.host['id']}/suggestions",
+        headers=admin_headers,
+    )
+    assert suggestions.status_code == 200
+    # The personal pages that made and accepted the request may have built it already.
+    assert len(builds) <= 1
+    assert shared_objects(app).get(IndexCache).builds >= 1
+    built = len(builds)
+
+    csrf = sign_in(client)
+    for step in ("preview", "apply"):
+        response = client.post(
+            f"/admin/events/{event_id}/schedule/{step}",
+            data={"csrf_token": csrf, "fill": "true", "time_limit_s": "5", "previewed": ""},
+            follow_redirects=False,
+        )
+        assert response.status_code in (200, 303), response.text
+    assert _live_meetings(db), "the dashboard's run placed the accepted request"
+    # Neither dashboard run built an index of its own: both read the API's (storing
+    # meetings changes nothing an index depends on).
+    assert len(builds) == built
+    api_run = client.post(
+        f"/api/v1/events/{event_id}/schedule", json={"dry_run": True}, headers=admin_headers
+    )
+    assert api_run.status_code == 200
+    assert len(builds) == built
