@@ -35,6 +35,7 @@ def _prepare_database(*, demo: bool) -> None:
                 session=session,
                 public_url=settings.public_base,
                 links_file=Path("meetx-demo-links.csv"),
+                schedule=True,
             )
             state = "loaded" if created else "already present"
             print(f"meetx: demo event {event.id} '{event.name}' {state}", file=sys.stderr)

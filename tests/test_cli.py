@@ -57,6 +57,12 @@ def test_serve_demo_answers_the_contract_queries(tmp_path: Path) -> None:
         assert "Gặp gỡ Hàn Quốc 2026" in [e["name"] for e in events["items"]]
         links = (tmp_path / "meetx-demo-links.csv").read_text(encoding="utf-8")
         assert f"{base}/p/" in links, "the links point at the port actually served"
+        # The demo's day is scheduled at load: the first personal link opens on an agenda.
+        first_page = links.splitlines()[1].split(",")[-2]
+        page = httpx.get(first_page, timeout=10)
+        assert page.status_code == 200
+        assert 'class="agenda-meeting' in page.text
+        assert "Chưa có cuộc gặp nào được xếp" not in page.text
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -7,6 +7,7 @@ import csv
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Final
 
 from sqlmodel import Session, select
 
@@ -25,6 +26,8 @@ from service.organizations import service as organizations
 from service.organizations.models import Organization, OrganizationCreate
 from service.participants import service as participants
 from service.participants.models import ParticipantCreate, participant_links
+from service.scheduling.models import ScheduleOptions, ScheduleReport
+from service.scheduling.service import run_schedule
 
 
 def find_demo_event(*, session: Session) -> Event | None:
@@ -50,10 +53,17 @@ def _organization(session: Session, record: dict) -> Organization:
 
 
 def load_demo_event(
-    *, session: Session, public_url: str, links_file: Path | None = None
+    *,
+    session: Session,
+    public_url: str,
+    links_file: Path | None = None,
+    schedule: bool = False,
 ) -> tuple[Event, bool]:
     """The demo event, created if absent. Participants' tokens exist only at creation, so
-    their personal links are written to `links_file` (CSV) when given."""
+    their personal links are written to `links_file` (CSV) when given. With `schedule`,
+    the organiser's scheduler runs once on the new event (accepted requests plus the best
+    suggestions), so every personal page opens on an agenda and the dashboard on a
+    filled grid: the first thing a newcomer sees of the scheduler is its result."""
     existing = find_demo_event(session=session)
     if existing is not None:
         return existing, False
@@ -124,9 +134,31 @@ def load_demo_event(
             )
         )
     session.commit()
+    if schedule:
+        schedule_demo_day(session=session, event=event)
     if links_file is not None:
         _write_links(links_file, links)
     return event, True
+
+
+# Long enough for the demo's 91 participants to get a good day, short enough for a
+# start-up: the scheduler keeps the best schedule found when the time is up.
+DEMO_SCHEDULE_SECONDS: Final = 5.0
+
+
+def schedule_demo_day(*, session: Session, event: Event) -> ScheduleReport:
+    """The scheduler run an organiser would start from the dashboard, applied."""
+    report = run_schedule(
+        session=session,
+        event=event,
+        options=ScheduleOptions(fill=True, time_limit_s=DEMO_SCHEDULE_SECONDS),
+    )
+    print(
+        f"meetx: demo day scheduled: {report.placed} meetings "
+        f"({report.required_placed} requested, {report.optional_placed} suggested)",
+        file=sys.stderr,
+    )
+    return report
 
 
 def _write_links(path: Path, links: list[tuple[str, str, str]]) -> None:

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from service.meeting_requests.models import MeetingRequest, RequestStatus
+from service.meetings.models import Meeting, MeetingStatus
 from service.participants.models import Participant, Side
 from service.seeding.demo import load_demo_event
 
@@ -47,3 +48,25 @@ def test_demo_event_loads_once_and_is_found_by_search(
     lines = links.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1 + sum(counts.values())
     assert "https://meetx.example/p/mxp_" in lines[1]
+
+
+def test_demo_event_loads_with_its_day_scheduled(client: TestClient, db: Session) -> None:
+    event, _ = load_demo_event(session=db, public_url="https://meetx.example", schedule=True)
+    accepted = db.exec(
+        select(MeetingRequest.id).where(
+            MeetingRequest.event_id == event.id, MeetingRequest.status == RequestStatus.accepted
+        )
+    ).all()
+    meetings = db.exec(
+        select(Meeting).where(
+            Meeting.event_id == event.id, Meeting.status == MeetingStatus.scheduled
+        )
+    ).all()
+    # Every accepted request has its meeting, and the best suggestions fill the grid.
+    assert {m.request_id for m in meetings if m.request_id} == set(accepted)
+    assert len(meetings) > 2 * len(accepted)
+    first = db.exec(
+        select(Participant).where(Participant.event_id == event.id).order_by(Participant.id)
+    ).first()
+    assert first is not None
+    assert any(first.id in (m.participant_a_id, m.participant_b_id) for m in meetings)
