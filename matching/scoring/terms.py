@@ -286,18 +286,21 @@ def shared_terms(
         candidates.append((weights.get(feature, 0.0), 2, words, SharedTerm(shown, shown), None))
     # Strongest first; equal weights: concepts, then phrases, then longer terms, then by text.
     candidates.sort(key=lambda c: (-c[0], c[1], -len(c[2]), c[3].vi))
-    shown_terms: list[SharedTerm] = []
-    used_words: set[str] = set()
-    seen: set[str] = set()
+    shown: list[tuple[tuple[str, ...], SharedTerm]] = []
     for _, _, words, term, _ in candidates:
-        if used_words.issuperset(words):
+        used = {word for shown_words, _ in shown for word in shown_words}
+        if used.issuperset(words):
             continue
         keys = {fold(term.vi), fold(term.en)}
-        if keys & seen:
+        if any(keys & {fold(t.vi), fold(t.en)} for _, t in shown):
             continue
-        seen.update(keys)
-        used_words.update(words)
-        shown_terms.append(term)
-        if len(shown_terms) == MAX_TERMS:
-            break
-    return shown_terms
+        # A weaker term that holds a shown one ("smt assembly" after "smt") takes its place.
+        inside = [i for i, (shown_words, _) in enumerate(shown) if set(shown_words) <= set(words)]
+        if inside:
+            shown[inside[0]] = (words, term)
+            for i in reversed(inside[1:]):
+                del shown[i]
+            continue
+        if len(shown) < MAX_TERMS:
+            shown.append((words, term))
+    return [term for _, term in shown]
