@@ -204,7 +204,7 @@ def _text_terms(text: str, glossary: Glossary) -> _TextTerms:
                 found.english.setdefault(folded[p], written[p])
             if p + 1 < len(written) and usable[p + 1]:
                 pair = (folded[p], folded[p + 1])
-                if not all(word in words_data.generic_en for word in pair):
+                if all(len(w) >= 2 and w not in words_data.generic_en for w in pair):
                     found.english.setdefault(" ".join(pair), f"{written[p]} {written[p + 1]}")
     return found
 
@@ -231,6 +231,9 @@ def _concept_term(
             shown, beside = label, partner_term
         else:
             shown, beside = reader_term, partner_term
+        if _plural_pair(shown, label):
+            # "electronic" reads as half a term where "electronics" names the concept.
+            shown = label
         if _plural_pair(shown, beside):
             return shown
         return f"{shown} ↔ {beside}"
@@ -280,7 +283,7 @@ def shared_terms(
         candidates.append((weight, 1, words, SharedTerm(shown, shown), None))
     for feature in reader.english.keys() & partner.english.keys():
         words = tuple(feature.split())
-        if name_words.issuperset(words):
+        if feature not in weights or name_words.issuperset(words):
             continue
         shown = reader.english[feature]
         candidates.append((weights.get(feature, 0.0), 2, words, SharedTerm(shown, shown), None))
