@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from matching.scoring.wording import Glossary, segment_text, split_segments
@@ -114,10 +114,9 @@ def _entry_terms(glossary: Glossary) -> list[dict[tuple[str, ...], tuple[str, ..
     return table
 
 
-def _find_runs(folded: Sequence[str], names: Iterable[tuple[str, ...]]) -> set[int]:
+def _find_runs(folded: Sequence[str], names: frozenset[tuple[str, ...]]) -> set[int]:
     """Positions of a segment's words covered by any of ``names`` (word tuples)."""
     covered: set[int] = set()
-    names = set(names)
     for start in range(len(folded)):
         for length in range(min(_PLACE_WORDS_AT_MOST, len(folded) - start), 0, -1):
             if tuple(folded[start : start + length]) in names:
@@ -154,7 +153,10 @@ def _written_concept(
     return None
 
 
+@lru_cache(maxsize=4096)
 def _text_terms(text: str, glossary: Glossary) -> _TextTerms:
+    """A text's candidate terms; cached, since a participant's text is read for each of its
+    suggestions (the result is not changed by its callers)."""
     found = _TextTerms()
     places = place_names()
     words_data = reason_words()
