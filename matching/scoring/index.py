@@ -349,8 +349,8 @@ class MatchIndex:
             arrays.sector_codes[row], arrays.sector_codes[column], self.sector_names
         )
         groups["text"] = why.text_reasons(
-            self._direction(needs_of=column, offers_of=row),
-            self._direction(needs_of=row, offers_of=column),
+            self._direction(needs_of=column, offers_of=row, reader=row),
+            self._direction(needs_of=row, offers_of=column, reader=row),
             components["text"],
         )
         neutral = not (
@@ -367,21 +367,28 @@ class MatchIndex:
         reasons = [reason for name in order for reason in groups[name]]
         return reasons + why.gap_reasons(they) + why.gap_reasons(you)
 
-    def _direction(self, *, needs_of: int, offers_of: int) -> tuple[float, list[str]]:
-        """How well one profile's offers answer another's needs: cosine and shared terms."""
+    def _direction(self, *, needs_of: int, offers_of: int, reader: int) -> tuple[float, list]:
+        """How well one profile's offers answer another's needs: cosine and shared terms, as
+        ``reader`` (one of the two) is to read them."""
         arrays = self._arrays
         cosine = float(np.dot(arrays.needs[needs_of], arrays.offers[offers_of]))
         if cosine <= 0.0:
             return 0.0, []
         n = arrays.size_of_event
         word = arrays.text.word_tfidf
+        needs = (arrays.profiles[needs_of].needs, word[needs_of])
+        offers = (arrays.profiles[offers_of].offers, word[n + offers_of])
+        (reader_text, reader_row), (partner_text, partner_row) = (
+            (needs, offers) if reader == needs_of else (offers, needs)
+        )
         terms = why.matched_terms(
-            arrays.profiles[needs_of].needs,
-            arrays.profiles[offers_of].offers,
-            word[needs_of],
-            word[n + offers_of],
+            reader_text,
+            partner_text,
+            reader_row,
+            partner_row,
             arrays.text.feature_names,
             self._glossary,
+            names=(arrays.profiles[needs_of].name, arrays.profiles[offers_of].name),
         )
         return cosine, terms
 

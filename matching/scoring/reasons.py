@@ -17,10 +17,13 @@ import scipy.sparse as sp
 from matching.profiles import Profile
 from matching.scoring.languages import interpreter_languages, language_name
 from matching.scoring.sectors import SectorCodes
-from matching.scoring.wording import Glossary, analyse, surface_forms
+from matching.scoring.terms import MAX_TERMS, SharedTerm, shared_terms
+from matching.scoring.wording import Glossary
 
 __all__ = [
+    "MAX_TERMS",
     "Reason",
+    "SharedTerm",
     "format_usd_en",
     "format_usd_vi",
     "gap_reasons",
@@ -33,7 +36,6 @@ __all__ = [
 ]
 
 MAX_SECTOR_REASONS = 3
-MAX_TERMS = 3
 # A direction of needs and offers is worth a reason from this cosine on.
 TEXT_REASON_FROM = 0.05
 
@@ -102,108 +104,54 @@ def sector_reasons(
     return reasons
 
 
-def _written_term(words: tuple[str, ...], forms: Mapping[str, str]) -> str:
-    """How a glossary term matched in a text was written there."""
-    joined = " ".join(words)
-    if joined in forms:
-        return forms[joined]
-    return " ".join(forms.get(word, word) for word in words)
-
-
 def matched_terms(
-    needs_text: str,
-    offers_text: str,
-    needs_row: sp.csr_matrix,
-    offers_row: sp.csr_matrix,
+    reader_text: str,
+    partner_text: str,
+    reader_row: sp.csr_matrix,
+    partner_row: sp.csr_matrix,
     feature_names: Sequence[str],
     glossary: Glossary,
-) -> list[str]:
-    """The terms one side's needs share with the other's offers, strongest first.
+    *,
+    names: Sequence[str] = (),
+) -> list[SharedTerm]:
+    """The terms the reader's text shares with the partner's, strongest first.
 
-    A term linked through the glossary reads "linh kiện ↔ components": the needs' wording,
-    then the offers'.
+    One text is needs and the other offers; the rows are their word TF-IDF rows. What may be
+    shown, and how, is :func:`matching.scoring.terms.shared_terms`'s business.
     """
-    common, needs_at, offers_at = np.intersect1d(
-        needs_row.indices, offers_row.indices, assume_unique=True, return_indices=True
+    common, reader_at, partner_at = np.intersect1d(
+        reader_row.indices, partner_row.indices, assume_unique=True, return_indices=True
     )
     if len(common) == 0:
         return []
-    weight = needs_row.data[needs_at] * offers_row.data[offers_at]
-    # Strongest first; equal weights by feature number, which follows first appearance.
-    order = np.lexsort((common, -weight))
-    needs_forms, offers_forms = surface_forms(needs_text), surface_forms(offers_text)
-    needs_entries = analyse(needs_text, glossary).entries
-    offers_entries = analyse(offers_text, glossary).entries
-    entry_of: dict[str, int] = {}
-    for index in sorted(needs_entries.keys() | offers_entries.keys()):
-        for label in glossary.expansions[index]:
-            for feature in label:
-                entry_of.setdefault(feature, index)
-    shown: list[str] = []
-    used_words: set[str] = set()
-    used_entries: set[int] = set()
-    for position in order:
-        feature = feature_names[common[position]]
-        words = feature.split()
-        if used_words.issuperset(words):
-            continue
-        entry = entry_of.get(feature)
-        in_needs, in_offers = feature in needs_forms, feature in offers_forms
-        if in_needs and in_offers:
-            shown_term = needs_forms[feature]
-        elif entry is not None:
-            if entry in used_entries:
-                continue
-            used_entries.add(entry)
-            needs_term = (
-                _written_term(needs_entries[entry], needs_forms)
-                if entry in needs_entries
-                else needs_forms.get(feature, feature)
-            )
-            offers_term = (
-                _written_term(offers_entries[entry], offers_forms)
-                if entry in offers_entries
-                else offers_forms.get(feature, feature)
-            )
-            shown_term = (
-                needs_term if needs_term == offers_term else f"{needs_term} ↔ {offers_term}"
-            )
-        else:
-            shown_term = needs_forms.get(feature) or offers_forms.get(feature) or feature
-        if shown_term in shown:
-            continue
-        used_words.update(words)
-        shown.append(shown_term)
-        if len(shown) == MAX_TERMS:
-            break
-    return shown
+    products = reader_row.data[reader_at] * partner_row.data[partner_at]
+    weights = {feature_names[c]: w for c, w in zip(common.tolist(), products.tolist(), strict=True)}
+    return shared_terms(reader_text, partner_text, weights, glossary, names=names)
 
 
 def text_reasons(
-    they_need_you_offer: tuple[float, list[str]],
-    they_offer_you_need: tuple[float, list[str]],
+    they_need_you_offer: tuple[float, list[SharedTerm]],
+    they_offer_you_need: tuple[float, list[SharedTerm]],
     text_component: float,
 ) -> list[Reason]:
-    """Reasons from the two directions: (cosine, terms) for each."""
+    """Reasons from the two directions: (cosine, shared terms) for each."""
     reasons = []
     cosine, terms = they_need_you_offer
     if cosine >= TEXT_REASON_FROM and terms:
-        listed = ", ".join(terms)
         reasons.append(
             Reason(
                 "text.they_need",
-                f"Họ cần điều bạn chào bán: {listed}",
-                f"They need what you offer: {listed}",
+                f"Họ cần điều bạn chào bán: {', '.join(t.vi for t in terms)}",
+                f"They need what you offer: {', '.join(t.en for t in terms)}",
             )
         )
     cosine, terms = they_offer_you_need
     if cosine >= TEXT_REASON_FROM and terms:
-        listed = ", ".join(terms)
         reasons.append(
             Reason(
                 "text.they_offer",
-                f"Họ chào bán điều bạn cần: {listed}",
-                f"They offer what you need: {listed}",
+                f"Họ chào bán điều bạn cần: {', '.join(t.vi for t in terms)}",
+                f"They offer what you need: {', '.join(t.en for t in terms)}",
             )
         )
     if not reasons and text_component >= 2 * TEXT_REASON_FROM:

@@ -30,7 +30,6 @@ __all__ = [
     "merge_segments",
     "segment_text",
     "split_segments",
-    "surface_forms",
 ]
 
 F = TypeVar("F", bound=Hashable)
@@ -235,19 +234,3 @@ def analyse(text: str, glossary: Glossary) -> Analysis:
             analysed.append((segment.features, glossary.find(segment.folded)))
     features, entries = merge_segments(analysed, glossary.expansions)
     return Analysis(features, entries)
-
-
-def surface_forms(text: str) -> dict[str, str]:
-    """How each folded word feature of a text was written, e.g. "linh kien" -> "linh kiện"."""
-    forms: dict[str, str] = {}
-    for part in split_segments(text):
-        segment = segment_text(part)
-        if segment is None:
-            continue
-        for run in _content_runs(segment.written, segment.folded):
-            for a, b in itertools.pairwise(run):
-                key = f"{segment.folded[a]} {segment.folded[b]}"
-                forms.setdefault(key, f"{segment.written[a]} {segment.written[b]}")
-            for p in run:
-                forms.setdefault(segment.folded[p], segment.written[p])
-    return forms

@@ -98,7 +98,9 @@ def test_text_reasons_name_matching_terms_across_languages(index: MatchIndex) ->
     offered = reasons["text.they_offer"]
     assert offered.vi.startswith("Họ chào bán điều bạn cần: ")
     assert offered.en.startswith("They offer what you need: ")
-    assert "bán dẫn ↔ semiconductor" in offered.en
+    # Each line shows the concept in its own language, the other wording beside it.
+    assert "bán dẫn ↔ semiconductor" in offered.vi
+    assert "semiconductor ↔ bán dẫn" in offered.en
     # Hanwa needs industrial land; Bắc Ninh offers "đất công nghiệp".
     needed = reasons["text.they_need"]
     assert "đất công nghiệp" in needed.vi
