@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,8 @@ from service.core.middleware import (
 from service.core.settings import Settings, get_settings
 from service.events.router import router as events_router
 from service.health.router import router as health_router
+from service.jobs.engine import JobEngine, make_job_engine
+from service.jobs.router import router as jobs_router
 from service.meeting_requests.router import router as meeting_requests_router
 from service.meetings.router import router as meetings_router
 from service.organizations.router import router as organizations_router
@@ -30,6 +33,7 @@ from service.participants.router import router as participants_router
 from service.reference.router import router as reference_router
 from service.scheduling.router import router as schedule_router
 from service.suggestions.router import router as suggestions_router
+from service.suggestions.service import IndexCache
 
 API_PREFIX = "/api/v1"
 
@@ -57,7 +61,21 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     suggestions_router,
     meeting_requests_router,
     schedule_router,
+    jobs_router,
 )
+
+# Every domain module that registers background tasks (service/jobs/registry.py); web
+# processes and `meetx worker` import them all, so any of them can run any job.
+TASK_MODULES: tuple[str, ...] = ("service.scheduling.tasks",)
+
+
+def make_jobs(settings: Settings, engine: Engine) -> JobEngine:
+    """The job engine with every domain's tasks registered (app factory, `meetx worker`)."""
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+    jobs = make_job_engine(settings, engine)
+    jobs.services["suggestion_cache"] = IndexCache()
+    return jobs
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -66,11 +84,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
     logger = configure_logging(settings.log_level)
+    jobs = make_jobs(settings, engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.run_jobs:
+            jobs.start()
         yield
-        # Graceful shutdown: uvicorn has drained in-flight requests; release connections.
+        # Graceful shutdown: uvicorn has drained in-flight requests; a running job
+        # finishes or, past the wait, is picked up again once its lease expires.
+        jobs.stop()
+        jobs.close()
+        # Release connections.
         engine.dispose()
 
     app = FastAPI(
@@ -85,6 +110,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.logger = logger
+    app.state.job_engine = jobs
+    # Shared by the suggestion endpoints, the scheduler and the jobs this process runs.
+    app.state.suggestion_cache = jobs.services["suggestion_cache"]
     install_problem_handlers(app)
     app.include_router(health_router)
     # Each domain router straight on the app: one router between a request and its route

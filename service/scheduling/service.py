@@ -12,6 +12,7 @@ constraints remain the final guard: any collision rolls the whole run back with 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -35,7 +36,7 @@ from service.scheduling.models import (
 from service.scheduling.placements import Place, Planned, Settled, count_breaks, settle
 from service.scheduling.planning import BLOCKED, Plan, build_plan
 from service.scheduling.runs import record_run
-from service.scheduling.solver_bridge import SolverAnswer, solve_problem
+from service.scheduling.solver_bridge import Progress, SolverAnswer, solve_problem
 from service.suggestions.service import IndexCache
 
 
@@ -64,16 +65,30 @@ def run_schedule(
     event: Event,
     options: ScheduleOptions,
     cache: IndexCache | None = None,
+    phase: Callable[[str], None] | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    before_commit: Callable[[Session, ScheduleReport], None] | None = None,
 ) -> ScheduleReport:
-    """Runs the scheduler on the event; `cache` is the app's suggestion index cache."""
+    """Runs the scheduler on the event; `cache` is the app's suggestion index cache.
+
+    A background job passes the rest: `phase` hears "building" and "storing", `progress`
+    and `should_stop` go to the solver (a stop raises SolveStopped, nothing stored), and
+    `before_commit` is called with the report in the transaction that stores the
+    schedule, just before its commit (raising there stores nothing)."""
     started = time.perf_counter()
+    if phase is not None:
+        phase("building")
     expire_stale_requests(session=session, event=event)
     plan = build_plan(session=session, event=event, options=options, cache=cache)
     fingerprint = _fingerprint(session, event.id)  # type: ignore[arg-type]
     # Release the database while the solver works: on SQLite an open transaction holds
     # the write lock and would stall every other writer for the whole run.
     session.commit()
-    answer = solve_problem(plan.problem, options.time_limit_s)
+    watch = {"progress": progress, "should_stop": should_stop} if progress or should_stop else {}
+    answer = solve_problem(plan.problem, options.time_limit_s, **watch)  # type: ignore[arg-type]
+    if phase is not None:
+        phase("storing")
     settled = settle(
         grid=plan.grid,
         items=plan.items,
@@ -84,11 +99,23 @@ def run_schedule(
         keep_in_place=not options.replan,
     )
     changes, unplaced = _outcome(plan, settled)
+
+    def report() -> ScheduleReport:
+        return _report(plan, settled, answer, changes, unplaced, options, started)
+
+    def last_step() -> None:
+        if before_commit is not None:
+            before_commit(session, report())
+
     if not options.dry_run:
-        _apply(session, plan, settled, changes, fingerprint)
-    report = _report(plan, settled, answer, changes, unplaced, options, started)
-    record_run(session=session, event_id=event.id, report=report)  # type: ignore[arg-type]
-    return report
+        _apply(session, plan, settled, changes, fingerprint, last_step)
+    elif before_commit is not None:
+        if last_step is not None:
+            last_step()
+        session.commit()
+    final = report()
+    record_run(session=session, event_id=event.id, report=final)  # type: ignore[arg-type]
+    return final
 
 
 def _place(grid: Grid, place: Place) -> SchedulePlace:
@@ -173,7 +200,12 @@ def _outcome(plan: Plan, settled: Settled) -> tuple[list[_Change], list[Unplaced
 
 
 def _apply(
-    session: Session, plan: Plan, settled: Settled, changes: list[_Change], fingerprint: tuple
+    session: Session,
+    plan: Plan,
+    settled: Settled,
+    changes: list[_Change],
+    fingerprint: tuple,
+    last_step: Callable[[], None] | None = None,
 ) -> None:
     session.expire_all()
     if _fingerprint(session, plan.event.id) != fingerprint:  # type: ignore[arg-type]
@@ -228,6 +260,8 @@ def _apply(
                     commit=False,
                 )
                 entry.public.meeting_id = meeting.id
+        if last_step is not None:
+            last_step()
         session.commit()
     except sa.exc.IntegrityError as exc:
         session.rollback()
