@@ -124,15 +124,16 @@ def request_cancel(*, session: Session, job_id: int) -> Job:
         .where(Job.id == job_id, Job.status == JobStatus.queued)  # type: ignore[arg-type]
         .values(status=JobStatus.cancelled, cancel_requested=True, finished_at=now)
     )
-    if queued.rowcount == 0:  # type: ignore[attr-defined]
-        session.execute(
+    changed = queued.rowcount  # type: ignore[attr-defined]
+    if changed == 0:
+        changed = session.execute(
             sa.update(Job)
             .where(Job.id == job_id, Job.status == JobStatus.running)  # type: ignore[arg-type]
             .values(cancel_requested=True)
-        )
+        ).rowcount  # type: ignore[attr-defined]
     session.commit()
     job = get_job(session=session, job_id=job_id)
-    if job.status not in ACTIVE_STATUSES and not job.cancel_requested:
+    if not changed:
         raise conflict(f"the job has already ended ({job.status})", field="job_id")
     return job
 
