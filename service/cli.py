@@ -1,4 +1,4 @@
-"""The ``meetx`` command: serve, schedule, token, seed."""
+"""The ``meetx`` command: serve, worker, schedule, token, seed."""
 
 from __future__ import annotations
 
@@ -141,6 +141,34 @@ def _token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    """Run background jobs until SIGTERM (see service/jobs/engine.py)."""
+    import logging
+
+    from service.core.database import make_engine
+    from service.core.logs import configure_logging
+    from service.core.settings import get_settings
+    from service.main import make_jobs
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    logging.getLogger("meetx.jobs").setLevel(settings.log_level)
+    engine = make_engine(settings.database_url)
+    jobs = make_jobs(settings, engine)
+    queues = [q for value in args.queues or [] for q in value.split(",") if q] or None
+    print(
+        f"meetx worker {jobs.worker}: {jobs.name} engine, queues {queues or 'all'}, "
+        f"concurrency {args.concurrency}",
+        file=sys.stderr,
+    )
+    try:
+        jobs.run_worker(queues=queues, concurrency=args.concurrency)
+    finally:
+        jobs.close()
+        engine.dispose()
+    return 0
+
+
 def _schedule(argv: list[str]) -> int:
     from matching.scheduler.cli import main as schedule_main
 
@@ -160,6 +188,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="upgrade the database and load reference data")
     migrate.set_defaults(handler=_migrate)
+
+    worker = commands.add_parser(
+        "worker",
+        help="run background jobs (scheduler runs, imports, mail) until SIGTERM",
+        description="Runs jobs against MEETX_DATABASE_URL: procrastinate workers on "
+        "PostgreSQL, the embedded runner on SQLite. Start as many as you like, on any "
+        "machine that reaches the database; set MEETX_RUN_JOBS=false on `meetx serve` "
+        "to leave every job to them.",
+    )
+    worker.add_argument(
+        "--queues",
+        action="append",
+        help="only these queues (comma-separated or repeated): scheduler, default, ...",
+    )
+    worker.add_argument("--concurrency", type=int, default=1, help="jobs run at once")
+    worker.set_defaults(handler=_worker)
 
     commands.add_parser(
         "schedule", help="solve a scheduling problem file (see `meetx schedule --help`)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,6 +25,8 @@ from service.core.middleware import (
 from service.core.settings import Settings, get_settings
 from service.events.router import router as events_router
 from service.health.router import router as health_router
+from service.jobs.engine import JobEngine, make_job_engine
+from service.jobs.router import router as jobs_router
 from service.meeting_requests.router import router as meeting_requests_router
 from service.meetings.agenda_cache import AgendaCache
 from service.meetings.router import router as meetings_router
@@ -61,14 +64,30 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     suggestions_router,
     meeting_requests_router,
     schedule_router,
+    jobs_router,
 )
 
+# Every domain module that registers background tasks (service/jobs/registry.py); web
+# processes and `meetx worker` import them all, so any of them can run any job.
+TASK_MODULES: tuple[str, ...] = ("service.jobs.tasks", "service.scheduling.tasks")
 
-def build_shared_objects(settings: Settings) -> SharedObjects:
+
+def make_jobs(settings: Settings, engine: Engine) -> JobEngine:
+    """The job engine with every domain's tasks registered (app factory, `meetx worker`)."""
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+    jobs = make_job_engine(settings, engine)
+    jobs.services["suggestion_cache"] = IndexCache()
+    return jobs
+
+
+def build_shared_objects(jobs: JobEngine) -> SharedObjects:
     """The objects every request of this app shares, made once: the calendar feeds' and
-    the agenda's caches, and the suggestion index that the API, the pages and the
-    scheduler all read."""
-    return SharedObjects(FeedCache(), AgendaCache(), IndexCache())
+    the agenda's caches, the suggestion index that the API, the pages, the scheduler and
+    the jobs this process runs all read, and the job engine."""
+    shared = SharedObjects(FeedCache(), AgendaCache(), jobs.services["suggestion_cache"])
+    shared.register(jobs, kind=JobEngine)
+    return shared
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -77,11 +96,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
     logger = configure_logging(settings.log_level)
+    jobs = make_jobs(settings, engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.run_jobs:
+            jobs.start()
         yield
-        # Graceful shutdown: uvicorn has drained in-flight requests; release connections.
+        # Graceful shutdown: uvicorn has drained in-flight requests; a running job
+        # finishes or, past the wait, is picked up again once its lease expires.
+        jobs.stop()
+        jobs.close()
+        # Release connections.
         engine.dispose()
 
     app = FastAPI(
@@ -96,7 +122,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.logger = logger
-    app.state.shared = build_shared_objects(settings)
+    app.state.shared = build_shared_objects(jobs)
     install_problem_handlers(app)
     app.include_router(health_router)
     # Each domain router straight on the app: one router between a request and its route

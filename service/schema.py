@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from service.auth.models import OrganizerToken
 from service.changes.models import DataVersion
 from service.events.models import Event, EventSession
+from service.jobs.models import Job
 from service.meeting_requests.models import MeetingRequest, PairPreference
 from service.meetings.models import Meeting, MeetingSeat
 from service.organizations.models import Organization
@@ -19,6 +20,7 @@ __all__ = [
     "Event",
     "EventSession",
     "FormerProvince",
+    "Job",
     "Meeting",
     "MeetingRequest",
     "MeetingSeat",

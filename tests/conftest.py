@@ -128,6 +128,9 @@ def settings(database: Database) -> Settings:
         admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
         public_url="https://meetx.example",
         log_level="WARNING",
+        # Requests run inside the test's rolled-back transaction, invisible to a runner
+        # thread: job tests (tests/service/jobs) start their own runners.
+        run_jobs=False,
     )
 
 

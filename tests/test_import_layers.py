@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_ORDER = (
     "reference",
     "changes",
+    "jobs",
     "events",
     "organizations",
     "participants",

@@ -8,5 +8,14 @@ print(solution.to_json())
 from matching.scheduler.problem import Problem, ProblemError, parse_problem
 from matching.scheduler.solution import Solution
 from matching.scheduler.solver import solve
+from matching.scheduler.watch import Progress, SolveStopped
 
-__all__ = ["Problem", "ProblemError", "Solution", "parse_problem", "solve"]
+__all__ = [
+    "Problem",
+    "ProblemError",
+    "Progress",
+    "Solution",
+    "SolveStopped",
+    "parse_problem",
+    "solve",
+]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from matching.scheduler.few_breaks import FewBreaksModel
+from matching.scheduler.watch import WatchedSolver
 
 # Deterministic time per candidate in the first round of the one-break split (these
 # models run at 1.5-2.5 units per second); it doubles each round.
@@ -91,7 +92,7 @@ def _same_variables(
 
 
 def _solver(seed: int, until: float, *, work: float | None) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
+    solver = WatchedSolver()
     parameters = solver.parameters
     parameters.num_workers = 1
     parameters.random_seed = seed

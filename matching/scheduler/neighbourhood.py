@@ -20,6 +20,7 @@ from ortools.sat.python import cp_model
 from matching.scheduler.compiled import Compiled
 from matching.scheduler.model import SlotModel, count_breaks
 from matching.scheduler.state import UNPLACED, SlotState
+from matching.scheduler.watch import WatchedSolver
 
 NEIGHBOURHOOD_PARTICIPANTS = 60
 STEP_DTIME = 0.05
@@ -61,7 +62,7 @@ def improve_by_neighbourhoods(
         required_weight = 1 + sum(compiled.score[k] for k in free)
         model.model.maximize(required_weight * model.required_placed() + model.score())
         model.hint(state)
-        solver = cp_model.CpSolver()
+        solver = WatchedSolver(follow=False)
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = seed
         solver.parameters.max_deterministic_time = STEP_DTIME
@@ -176,7 +177,7 @@ def reduce_breaks_by_neighbourhoods(
                 terms.append(SPREAD_WEIGHT * excess)
         model.model.minimize(sum(terms))
         model.hint(state)
-        solver = cp_model.CpSolver()
+        solver = WatchedSolver(follow=False)
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = seed
         solver.parameters.max_deterministic_time = STEP_DTIME

@@ -53,6 +53,13 @@ from matching.scheduler.reasons import unplaced_reason
 from matching.scheduler.solution import Assignment, Solution, Unplaced
 from matching.scheduler.state import UNPLACED, SlotState
 from matching.scheduler.tables import assign_tables
+from matching.scheduler.watch import (
+    ProgressCallback,
+    StopCallback,
+    WatchedSolver,
+    enter_phase,
+    watching,
+)
 
 # Deterministic time units CP-SAT spends per wall-clock second on these models (measured
 # 0.08-0.7 for one worker, depending on the model). Optimisation runs get this many per
@@ -112,8 +119,23 @@ class _Clock:
         return self.remaining() > 0.05 + 2 * BUILD_SECONDS_PER_VARIABLE * variables
 
 
-def solve(problem: Problem, *, time_limit_s: float = 30.0) -> Solution:
-    """Schedule `problem` within about `time_limit_s` seconds of wall time."""
+def solve(
+    problem: Problem,
+    *,
+    time_limit_s: float = 30.0,
+    progress: ProgressCallback | None = None,
+    should_stop: StopCallback | None = None,
+) -> Solution:
+    """Schedule `problem` within about `time_limit_s` seconds of wall time.
+
+    `progress` is called about twice a second from another thread while it runs, and
+    `should_stop` polled ten times a second: once it answers True the solve raises
+    :class:`~matching.scheduler.watch.SolveStopped` (see watch.py)."""
+    with watching(progress, should_stop, time_limit_s):
+        return _solve(problem, time_limit_s)
+
+
+def _solve(problem: Problem, time_limit_s: float) -> Solution:
     clock = _Clock(time_limit_s)
     compiled = compile_problem(problem)
     selection = selection_weights(compiled)
@@ -121,11 +143,13 @@ def solve(problem: Problem, *, time_limit_s: float = 30.0) -> Solution:
     state = greedy_schedule(compiled, weights)
     progress = _Progress()
     full_model = sum(len(d) for d in compiled.domain) <= FULL_MODEL_MAX_VARIABLES
+    enter_phase("required")
     if full_model:
         _placement_phases(compiled, state, progress, clock, score_bound)
     elif not _selection_reached(compiled, state, score_bound):
         improve_by_neighbourhoods(compiled, state, clock.remaining() * 0.75, SEED)
     spread_ok = True
+    enter_phase("breaks")
     if problem.objective.minimize_breaks:
         if full_model:
             spread_ok = _break_phase(compiled, state, progress, clock)
@@ -191,6 +215,7 @@ def _placement_phases(
         return
     if not clock.affords(compiled):
         return
+    enter_phase("filling")
     model = SlotModel(compiled, everything, SlotState(compiled))
     model.model.add(model.required_placed() >= required_now)
     if minimise_moves:
@@ -366,7 +391,7 @@ def _run(
 
 
 def _solver(budget_s: float, workers: int) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
+    solver = WatchedSolver()
     parameters = solver.parameters
     parameters.num_workers = workers
     if workers > 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,24 @@ class Settings(BaseSettings):
         ge=1,
         description="Requests handled at once per server process; more wait in line. "
         "Default: the worker thread pool's size.",
+    )
+
+    # -- background jobs (service/jobs)
+    run_jobs: bool = Field(
+        default=True,
+        description="Whether `meetx serve` runs background jobs itself; false when "
+        "`meetx worker` processes run them.",
+    )
+    job_engine: Literal["auto", "procrastinate", "embedded"] = Field(
+        default="auto",
+        description="auto: procrastinate on PostgreSQL, the in-process runner on SQLite.",
+    )
+    job_threads: int = Field(default=1, ge=1, le=64, description="Jobs run at once in `serve`.")
+    job_lease_s: float = Field(
+        default=30,
+        ge=2,
+        description="A running job whose worker sent no heartbeat for this long is "
+        "queued again (or failed after its last attempt).",
     )
 
     @property

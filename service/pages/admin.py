@@ -11,7 +11,8 @@ import base64
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import Session, select
 
 from service.core.database import SessionDep
@@ -19,6 +20,8 @@ from service.core.errors import ProblemError, invalid
 from service.core.settings import Settings
 from service.events.models import Event, EventSession, SessionKind
 from service.events.service import get_session_row, list_sessions
+from service.jobs.dependencies import JobEngineDep
+from service.jobs.service import get_job, job_read, request_cancel
 from service.meetings import service as booking
 from service.meetings.models import Meeting
 from service.pages import exports, i18n, schedule_view
@@ -37,7 +40,7 @@ from service.pages.sessions import (
 from service.pages.templating import PageInterrupt, redirect, render
 from service.scheduling.models import ScheduleOptions
 from service.scheduling.runs import last_run
-from service.scheduling.service import run_schedule
+from service.scheduling.service import run_schedule, start_schedule_job
 from service.suggestions.service import IndexCacheDep
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -323,6 +326,47 @@ def schedule_apply(
     # not the one previewed (requests answered meanwhile, or another equally good plan).
     same = schedule_view.fingerprint(report) == previewed
     return _back(event, "applied" if same else "applied_changed")
+
+
+# ---------------------------------------------------------------- scheduling as a job
+# The dashboard's script (static/meetx.js) sends the preview and apply forms here and
+# follows the job's progress without reloading the page; without the script the forms
+# above run the scheduler in the request as before.
+
+
+@router.post("/events/{event_id}/schedule/jobs")
+def schedule_job(
+    session: SessionDep,
+    organizer: OrganizerForm,
+    event: EventPage,
+    jobs: JobEngineDep,
+    fill: Annotated[str | None, Form()] = None,
+    time_limit_s: Annotated[float, Form()] = 20,
+    dry_run: Annotated[str, Form(max_length=5)] = "true",
+) -> JSONResponse:
+    options = _schedule_options(fill, time_limit_s, dry_run=dry_run == "true")
+    job, _ = start_schedule_job(
+        session=session,
+        jobs=jobs,
+        event_id=event.id,  # type: ignore[arg-type]
+        options=options,
+    )
+    return JSONResponse(jsonable_encoder(job_read(job)), status_code=202)
+
+
+@router.get("/jobs/{job_id}")
+def job_status(session: SessionDep, organizer: OrganizerPage, job_id: int) -> JSONResponse:
+    return JSONResponse(jsonable_encoder(job_read(get_job(session=session, job_id=job_id))))
+
+
+@router.post("/jobs/{job_id}/cancel")
+def job_cancel(session: SessionDep, organizer: OrganizerForm, job_id: int) -> JSONResponse:
+    get_job(session=session, job_id=job_id)
+    try:
+        job = request_cancel(session=session, job_id=job_id)
+    except ProblemError:  # already ended: show it as it is
+        job = get_job(session=session, job_id=job_id)
+    return JSONResponse(jsonable_encoder(job_read(job)))
 
 
 # ---------------------------------------------------------------- import

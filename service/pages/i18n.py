@@ -228,6 +228,12 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Fill free places with suggested meetings",
     ),
     "sched.time_limit": ("Thời gian tính tối đa (giây)", "Time limit (seconds)"),
+    "sched.run_in_background": (
+        "Xếp và áp dụng lịch (chạy nền)",
+        "Schedule and apply (in the background)",
+    ),
+    "job.cancel": ("Hủy", "Cancel"),
+    "job.reload": ("Xem lịch mới", "See the new schedule"),
     "sched.preview.title": ("Xem trước lịch", "Schedule preview"),
     "sched.status": ("Kết quả", "Outcome"),
     "sched.placed": ("Cuộc gặp trong lịch", "Meetings in the schedule"),

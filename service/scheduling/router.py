@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
 from service.auth.dependencies import OrganizerDep
 from service.core.database import SessionDep
 from service.events.service import get_event
+from service.jobs.dependencies import JobEngineDep
+from service.jobs.models import JobRead
+from service.jobs.service import job_read
 from service.scheduling.models import ScheduleOptions, ScheduleReport
-from service.scheduling.service import run_schedule
+from service.scheduling.service import run_schedule, start_schedule_job
 from service.suggestions.service import IndexCacheDep
 
 router = APIRouter(tags=["meetings"])
@@ -29,17 +36,42 @@ router = APIRouter(tags=["meetings"])
         "sequence. Only suggested meetings are ever dropped; required meetings that cannot "
         "be placed are listed in `unplaced` with the reason.\n\n"
         "422 when the event has no b2b session; 409 when the meetings changed while the "
-        "scheduler ran, or the result collides with a booking made meanwhile (run again)."
+        "scheduler ran, or the result collides with a booking made meanwhile (run again).\n\n"
+        "With `Prefer: respond-async` (RFC 7240) the run becomes a background job: 202 "
+        "with `Location: /api/v1/jobs/{job_id}` and the job (follow its progress there; "
+        "its `result` is this report without `changes`). One scheduler job per event "
+        "runs at a time: while one is queued or running, the request answers 202 with "
+        "that job instead of starting a second run."
     ),
+    response_model=ScheduleReport,
+    responses={202: {"model": JobRead, "description": "Accepted as a background job"}},
 )
 def schedule_event(
     event_id: int,
     session: SessionDep,
     _: OrganizerDep,
     cache: IndexCacheDep,
+    request: Request,
+    jobs: JobEngineDep,
     options: ScheduleOptions | None = None,
-) -> ScheduleReport:
+    prefer: Annotated[str | None, Header(description="respond-async: run as a job")] = None,
+) -> ScheduleReport | JSONResponse:
     event = get_event(session=session, event_id=event_id)
+    if prefer and "respond-async" in (p.strip().lower() for p in prefer.split(",")):
+        job, _created = start_schedule_job(
+            session=session,
+            jobs=jobs,
+            event_id=event_id,
+            options=options or ScheduleOptions(),
+        )
+        return JSONResponse(
+            jsonable_encoder(job_read(job)),
+            status_code=202,
+            headers={
+                "Location": f"{request.scope.get('root_path', '')}/api/v1/jobs/{job.id}",
+                "Preference-Applied": "respond-async",
+            },
+        )
     return run_schedule(
         session=session,
         event=event,

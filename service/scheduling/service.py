@@ -12,7 +12,9 @@ constraints remain the final guard: any collision rolls the whole run back with 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -20,6 +22,8 @@ from sqlmodel import Session, select
 from service.core.database import utcnow
 from service.core.errors import conflict
 from service.events.models import Event
+from service.jobs.engine import JobEngine
+from service.jobs.models import Job
 from service.meeting_requests.models import pair_key
 from service.meeting_requests.service import accepted_requests, expire_stale_requests
 from service.meetings import service as booking
@@ -35,7 +39,7 @@ from service.scheduling.models import (
 from service.scheduling.placements import Place, Planned, Settled, count_breaks, settle
 from service.scheduling.planning import BLOCKED, Plan, build_plan
 from service.scheduling.runs import record_run
-from service.scheduling.solver_bridge import SolverAnswer, solve_problem
+from service.scheduling.solver_bridge import Progress, SolverAnswer, solve_problem
 from service.suggestions.service import IndexCache
 
 
@@ -64,16 +68,30 @@ def run_schedule(
     event: Event,
     options: ScheduleOptions,
     cache: IndexCache | None = None,
+    phase: Callable[[str], None] | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    before_commit: Callable[[Session, ScheduleReport], None] | None = None,
 ) -> ScheduleReport:
-    """Runs the scheduler on the event; `cache` is the app's suggestion index cache."""
+    """Runs the scheduler on the event; `cache` is the app's suggestion index cache.
+
+    A background job passes the rest: `phase` hears "building" and "storing", `progress`
+    and `should_stop` go to the solver (a stop raises SolveStopped, nothing stored), and
+    `before_commit` is called with the report in the transaction that stores the
+    schedule, just before its commit (raising there stores nothing)."""
     started = time.perf_counter()
+    if phase is not None:
+        phase("building")
     expire_stale_requests(session=session, event=event)
     plan = build_plan(session=session, event=event, options=options, cache=cache)
     fingerprint = _fingerprint(session, event.id)  # type: ignore[arg-type]
     # Release the database while the solver works: on SQLite an open transaction holds
     # the write lock and would stall every other writer for the whole run.
     session.commit()
-    answer = solve_problem(plan.problem, options.time_limit_s)
+    watch = {"progress": progress, "should_stop": should_stop} if progress or should_stop else {}
+    answer = solve_problem(plan.problem, options.time_limit_s, **watch)  # type: ignore[arg-type]
+    if phase is not None:
+        phase("storing")
     settled = settle(
         grid=plan.grid,
         items=plan.items,
@@ -84,11 +102,23 @@ def run_schedule(
         keep_in_place=not options.replan,
     )
     changes, unplaced = _outcome(plan, settled)
+
+    def report() -> ScheduleReport:
+        return _report(plan, settled, answer, changes, unplaced, options, started)
+
+    def last_step() -> None:
+        if before_commit is not None:
+            before_commit(session, report())
+
     if not options.dry_run:
-        _apply(session, plan, settled, changes, fingerprint)
-    report = _report(plan, settled, answer, changes, unplaced, options, started)
-    record_run(session=session, event_id=event.id, report=report)  # type: ignore[arg-type]
-    return report
+        _apply(session, plan, settled, changes, fingerprint, last_step)
+    elif before_commit is not None:
+        if last_step is not None:
+            last_step()
+        session.commit()
+    final = report()
+    record_run(session=session, event_id=event.id, report=final)  # type: ignore[arg-type]
+    return final
 
 
 def _place(grid: Grid, place: Place) -> SchedulePlace:
@@ -173,7 +203,12 @@ def _outcome(plan: Plan, settled: Settled) -> tuple[list[_Change], list[Unplaced
 
 
 def _apply(
-    session: Session, plan: Plan, settled: Settled, changes: list[_Change], fingerprint: tuple
+    session: Session,
+    plan: Plan,
+    settled: Settled,
+    changes: list[_Change],
+    fingerprint: tuple,
+    last_step: Callable[[], None] | None = None,
 ) -> None:
     session.expire_all()
     if _fingerprint(session, plan.event.id) != fingerprint:  # type: ignore[arg-type]
@@ -228,6 +263,8 @@ def _apply(
                     commit=False,
                 )
                 entry.public.meeting_id = meeting.id
+        if last_step is not None:
+            last_step()
         session.commit()
     except sa.exc.IntegrityError as exc:
         session.rollback()
@@ -285,4 +322,29 @@ def _report(
         elapsed_s=round(time.perf_counter() - started, 3),
         solver_elapsed_s=round(answer.elapsed_s, 3),
         changes=[c.public for c in changes],
+    )
+
+
+# ---------------------------------------------------------------- as a background job
+
+SCHEDULE_TASK: Final = "schedule"
+
+
+def schedule_lock(event_id: int) -> str:
+    """One scheduler job per event at a time (the job table's partial UNIQUE index)."""
+    return f"schedule:{event_id}"
+
+
+def start_schedule_job(
+    *, session: Session, jobs: JobEngine, event_id: int, options: ScheduleOptions
+) -> tuple[Job, bool]:
+    """Queues the run as a job (tasks.py runs it); while the event has a run queued or
+    running, that job is returned instead (and False): a second click never starts a
+    second solve."""
+    return jobs.enqueue(
+        session=session,
+        kind=SCHEDULE_TASK,
+        params={"options": options.model_dump(mode="json")},
+        event_id=event_id,
+        lock_key=schedule_lock(event_id),
     )

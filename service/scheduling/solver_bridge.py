@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from matching.scheduler import parse_problem, solve
+from matching.scheduler import Progress, parse_problem, solve
 from service.scheduling.placements import Place
 
 
@@ -18,10 +19,22 @@ class SolverAnswer:
     elapsed_s: float
 
 
-def solve_problem(problem: dict, time_limit_s: float) -> SolverAnswer:
+def solve_problem(
+    problem: dict,
+    time_limit_s: float,
+    *,
+    progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> SolverAnswer:
     """Solves a problem in the scheduler's JSON format (built by the service, so a
-    malformed one is a bug: the library's ProblemError propagates as a server error)."""
-    solution = solve(parse_problem(problem), time_limit_s=time_limit_s)
+    malformed one is a bug: the library's ProblemError propagates as a server error).
+    With `should_stop`, a stop raises matching.scheduler.SolveStopped."""
+    solution = solve(
+        parse_problem(problem),
+        time_limit_s=time_limit_s,
+        progress=progress,
+        should_stop=should_stop,
+    )
     return SolverAnswer(
         status=solution.status,
         places={a.meeting: (a.slot, a.table) for a in solution.assignments},

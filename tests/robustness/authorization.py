@@ -62,6 +62,7 @@ class World:
     request_id: int = 0
     outgoing_request_id: int = 0
     preference_id: int = 0
+    job_id: int = 0  # a queued job of the event
     tokens: dict[str, str] = field(default_factory=dict)  # actor -> its token
     admin_cookie: str = ""
     csrf_token: str = ""
@@ -250,6 +251,10 @@ ROWS: Final[tuple[Row, ...]] = (
         organizers(200), json=lambda w, a: {"locked": True}),
     Row("POST", f"{API}/events/{{event_id}}/schedule", "organisers", organizers(200),
         json=lambda w, a: {"dry_run": True, "time_limit_s": 1}),
+    # -- background jobs
+    Row("GET", f"{API}/jobs/{{job_id}}", "organisers", organizers(200)),
+    Row("POST", f"{API}/jobs/{{job_id}}/cancel", "organisers", organizers(200)),
+    Row("GET", f"{API}/events/{{event_id}}/jobs", "organisers", organizers(200)),
     # -- meeting requests and preferences
     Row("POST", f"{API}/events/{{event_id}}/meeting-requests",
         "the sender itself, organisers", for_itself(201), json=_request_for_participant),
@@ -310,6 +315,11 @@ ROWS: Final[tuple[Row, ...]] = (
         organizer_pages(200), form=_schedule, csrf=True),
     Row("POST", "/admin/events/{event_id}/schedule/apply", "signed-in organisers",
         organizer_pages(303), form=_schedule, csrf=True),
+    Row("POST", "/admin/events/{event_id}/schedule/jobs", "signed-in organisers",
+        organizer_pages(202), form=_schedule, csrf=True),
+    Row("GET", "/admin/jobs/{job_id}", "signed-in organisers", organizer_pages(200)),
+    Row("POST", "/admin/jobs/{job_id}/cancel", "signed-in organisers", organizer_pages(200),
+        csrf=True),
     Row("GET", "/admin/events/{event_id}/import", "signed-in organisers", organizer_pages(200)),
     Row("POST", "/admin/events/{event_id}/import", "signed-in organisers",
         organizer_pages(200), files=_import_file, csrf=True),
@@ -328,6 +338,7 @@ DEFAULT_PARAMS: Final = {
     "meeting_id": "meeting_id",
     "request_id": "request_id",
     "preference_id": "preference_id",
+    "job_id": "job_id",
     "table_no": "'1'",
     "language": "'ko'",
 }

@@ -136,6 +136,7 @@ def harness(
             admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
             public_url="https://meetx.example",
             log_level="WARNING",
+            run_jobs=False,  # the world's queued job stays queued
         )
         app = create_app(settings, engine=database.engine)
         with TestClient(app) as client:

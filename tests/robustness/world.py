@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from service.core.settings import Settings
+from service.jobs.service import create_job
 from service.pages.sessions import read_session, sign_in
 from tests.conftest import ADMIN_TOKEN
 from tests.robustness.authorization import ORGANIZER, OUTSIDER, PARTICIPANT, PEER, World
@@ -95,6 +96,9 @@ def build_world(client: TestClient, settings: Settings, engine: sa.Engine) -> Wo
         "from_participant_id": w.participant_id, "to_participant_id": w.requested_id,
         "kind": "wish"})["id"]  # fmt: skip
 
+    with Session(engine) as session:
+        job, _ = create_job(session=session, kind="jobs.sleep", params={}, event_id=w.event_id)
+        w.job_id = job.id  # type: ignore[assignment]
     with Session(engine) as session:
         cookie = sign_in(session=session, settings=settings, token=ADMIN_TOKEN)
         assert cookie is not None

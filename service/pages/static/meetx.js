@@ -13,3 +13,90 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// The scheduler as a background job: the dashboard's form is sent to its job address,
+// and a progress bar follows the job (GET /admin/jobs/{id}, twice a second) until it
+// ends, without reloading the page. Without this script the form runs in the request.
+(() => {
+  const english = document.documentElement.lang === "en";
+  const say = (progress) => (english ? progress.message_en : progress.message_vi);
+
+  function follow(panel, job, csrf) {
+    const bar = panel.querySelector("progress");
+    const message = panel.querySelector("[data-job-message]");
+    const result = panel.querySelector("[data-job-result]");
+    const cancel = panel.querySelector("[data-job-cancel]");
+    const reload = panel.querySelector("[data-job-reload]");
+    panel.hidden = false;
+    cancel.hidden = false;
+    reload.hidden = true;
+    result.textContent = "";
+    cancel.onclick = () => {
+      const body = new FormData();
+      body.append("csrf_token", csrf);
+      fetch(`/admin/jobs/${job.id}/cancel`, { method: "POST", body, credentials: "same-origin" });
+    };
+    const show = (current) => {
+      const progress = current.progress;
+      if (progress.fraction === null || progress.fraction === undefined) {
+        bar.removeAttribute("value");
+      } else {
+        bar.value = progress.fraction;
+      }
+      let text = say(progress);
+      if (progress.objective !== null && progress.objective !== undefined) {
+        text += ` (${english ? "best" : "tốt nhất"} ${progress.objective}`;
+        if (progress.bound !== null && progress.bound !== undefined) {
+          text += `, ${english ? "bound" : "cận"} ${progress.bound}`;
+        }
+        text += ")";
+      }
+      message.textContent = text;
+      if (["succeeded", "failed", "cancelled"].includes(current.status)) {
+        cancel.hidden = true;
+        if (current.result) {
+          const r = current.result;
+          result.textContent = english
+            ? `${r.status}: ${r.placed} meetings, ${r.added} added, ${r.moved} moved, ` +
+              `${r.unplaced.length} required not placed, ${r.breaks} breaks`
+            : `${r.status}: ${r.placed} cuộc gặp, thêm ${r.added}, dời ${r.moved}, ` +
+              `${r.unplaced.length} cuộc gặp bắt buộc chưa xếp được, ${r.breaks} khoảng chờ`;
+          reload.hidden = r.dry_run;
+        } else if (current.error) {
+          result.textContent = current.error;
+        }
+        return true;
+      }
+      return false;
+    };
+    const poll = () => {
+      fetch(`/admin/jobs/${job.id}`, { credentials: "same-origin" })
+        .then((answer) => answer.json())
+        .then((current) => {
+          if (!show(current)) {
+            window.setTimeout(poll, 500);
+          }
+        })
+        .catch(() => window.setTimeout(poll, 2000));
+    };
+    show(job);
+    poll();
+  }
+
+  document.querySelectorAll("form[data-job-url]").forEach((form) => {
+    form.querySelectorAll("[data-job-only]").forEach((button) => {
+      button.hidden = false;
+    });
+    form.addEventListener("submit", (event) => {
+      if (event.defaultPrevented) {
+        return;
+      }
+      event.preventDefault();
+      const body = new FormData(form, event.submitter);
+      const panel = document.getElementById(form.dataset.jobPanel);
+      fetch(form.dataset.jobUrl, { method: "POST", body, credentials: "same-origin" })
+        .then((answer) => answer.json())
+        .then((job) => follow(panel, job, body.get("csrf_token")));
+    });
+  });
+})();

@@ -1,0 +1,218 @@
+"""Background jobs under load: the agenda + feed workload of load.py while a large
+schedule solves, and the throughput of small jobs through 1, 2 and 4 workers.
+
+    PYTHONPATH=. python benchmarks/jobs.py [--rate 300] [--duration 20]
+                 [--participants 300] [--solve-participants 5000] [--jobs 1000]
+
+On a fresh PostgreSQL database at 127.0.0.1:5432, `meetx serve --workers 2` with
+MEETX_RUN_JOBS=false (the production layout: jobs only in `meetx worker` processes):
+
+1. the workload alone at `--rate` (open loop, latency from each request's scheduled time);
+2. the same while a scheduler dry run of a `--solve-participants` event runs inside a
+   web worker (the synchronous POST /schedule: what happens without background jobs);
+3. the same while the same run is a job in a `meetx worker` process
+   (`Prefer: respond-async`);
+4. `--jobs` jobs.sleep(0) jobs through 1, 2 and 4 `meetx worker` processes: jobs/s from
+   the workers' start to the last job's end.
+
+Each row gives the machine's 1-minute load average when it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from sqlmodel import Session  # noqa: E402
+
+from benchmarks.load import _run, everything, seed, workload  # noqa: E402
+from service.core.database import make_engine  # noqa: E402
+from service.core.settings import Settings  # noqa: E402
+from service.main import make_jobs  # noqa: E402
+from tests.robustness.seed import API, create_b2b_session, create_event  # noqa: E402
+from tests.robustness.seed import register_participants_in_database as register  # noqa: E402
+from tests.robustness.servers import ServerProcess, fresh_postgres_database  # noqa: E402
+from tests.service.jobs.world import Worker  # noqa: E402
+
+
+def _load(server: ServerProcess, target, args, name: str) -> dict:
+    load_average = round(os.getloadavg()[0], 2)
+    result = asyncio.run(
+        _run(
+            server.base_url,
+            workload(target, random.Random(2026)),
+            clients=args.clients,
+            duration_s=args.duration,
+            rate=args.rate,
+            name=name,
+        )
+    )
+    result.load_average = load_average
+    row = result.row()
+    print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
+    return row
+
+
+def _big_event(server: ServerProcess, participants: int) -> int:
+    headers = server.admin_headers
+    with httpx.Client(base_url=server.base_url, timeout=60) as client:
+        event_id = create_event(client, headers, name="Gặp gỡ lớn", name_en="Large day")
+        for start, end in (("09:00", "12:40"), ("14:00", "17:40")):
+            create_b2b_session(
+                client, headers, event_id, tables=max(10, participants * 15 // 100),
+                starts_at=f"2026-12-10T{start}:00+07:00", ends_at=f"2026-12-10T{end}:00+07:00",
+            )  # fmt: skip
+    register(server.database_url, event_id, participants, label="L")
+    return event_id
+
+
+def _wait_job(server: ServerProcess, job_id: int, statuses: set[str], timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = httpx.get(
+            f"{server.base_url}{API}/jobs/{job_id}", headers=server.admin_headers
+        ).json()
+        if job["status"] in statuses or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)
+
+
+def throughput(url: str, workdir: Path, jobs: int, counts: list[int]) -> list[dict]:
+    rows = []
+    settings = Settings(database_url=url, run_jobs=False)
+    engine = make_engine(url)
+    for count in counts:
+        engine_jobs = make_jobs(settings, engine)
+        ids = []
+        with Session(engine) as session:
+            for _ in range(jobs):
+                job, _ = engine_jobs.enqueue(session=session, kind="jobs.sleep", params={})
+                ids.append(job.id)
+        engine_jobs.close()
+        load_average = round(os.getloadavg()[0], 2)
+        started = time.perf_counter()
+        workers = [Worker(url, workdir / f"tp{count}-{i}.log") for i in range(count)]
+        try:
+            with engine.connect() as connection:
+                while True:
+                    left = connection.exec_driver_sql(
+                        "SELECT count(*) FROM job WHERE kind = 'jobs.sleep' "
+                        "AND status IN ('queued', 'running')"
+                    ).scalar()
+                    connection.rollback()
+                    if not left:
+                        break
+                    time.sleep(0.05)
+            elapsed = time.perf_counter() - started
+        finally:
+            for worker in workers:
+                worker.stop()
+        row = {"workers": count, "jobs": jobs, "seconds": round(elapsed, 2),
+               "jobs_per_s": round(jobs / elapsed, 1), "load_avg_1m": load_average}  # fmt: skip
+        print(json.dumps(row), file=sys.stderr)
+        rows.append(row)
+    engine.dispose()
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=300)
+    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--participants", type=int, default=300)
+    parser.add_argument("--solve-participants", type=int, default=5000)
+    parser.add_argument("--solve-time-limit", type=float, default=120)
+    parser.add_argument("--jobs", type=int, default=1000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--skip-load", action="store_true")
+    args = parser.parse_args(argv)
+    os.environ["MEETX_RUN_JOBS"] = "false"
+    os.environ["MEETX_JOB_LEASE_S"] = "30"
+    rows: dict[str, list] = {"load": [], "throughput": []}
+    with (
+        tempfile.TemporaryDirectory(prefix="meetx-jobs-") as tmp,
+        fresh_postgres_database("meetx_jobs_bench") as url,
+    ):
+        workdir = Path(tmp)
+        server = ServerProcess(url, workdir=workdir, workers=2, log_level="WARNING")
+        server.start()
+        try:
+            if not args.skip_load:
+                target = seed(server, args.participants)
+                warm = asyncio.run(
+                    _run(
+                        server.base_url,
+                        everything(target, 24),
+                        clients=args.clients,
+                        duration_s=0,
+                        rate=None,
+                        name="warm-up",
+                        count=48 * len(target.participants),
+                    )
+                )
+                assert set(warm.statuses) == {200}, warm.statuses
+                made = time.perf_counter()
+                big = _big_event(server, args.solve_participants)
+                print(
+                    f"large event: {time.perf_counter() - made:.0f}s to register", file=sys.stderr
+                )
+                body = {"dry_run": True, "time_limit_s": args.solve_time_limit}
+                path = f"{server.base_url}{API}/events/{big}/schedule"
+                rows["load"].append(_load(server, target, args, "agenda + feed, no solve"))
+
+                # The solve inside a web worker (the synchronous request).
+                answer: dict = {}
+
+                def synchronous() -> None:
+                    started = time.perf_counter()
+                    response = httpx.post(path, json=body, headers=server.admin_headers,
+                                          timeout=3600)  # fmt: skip
+                    answer.update(status=response.status_code, s=time.perf_counter() - started)
+
+                thread = threading.Thread(target=synchronous)
+                thread.start()
+                time.sleep(5)  # past the problem's building, into the solve
+                rows["load"].append(
+                    _load(server, target, args, "agenda + feed, solve in a web worker")
+                )
+                thread.join()
+                print(f"synchronous solve: {answer}", file=sys.stderr)
+
+                # The same solve as a job in a worker process.
+                worker = Worker(url, workdir / "solver.log")
+                try:
+                    prefer = {**server.admin_headers, "Prefer": "respond-async"}
+                    job = httpx.post(path, json=body, timeout=60, headers=prefer).json()
+                    job = _wait_job(server, job["id"], {"running"}, 120)
+                    time.sleep(5)
+                    rows["load"].append(
+                        _load(server, target, args, "agenda + feed, solve in a meetx worker")
+                    )
+                    job = _wait_job(server, job["id"], {"succeeded", "failed", "cancelled"}, 3600)
+                    print(f"job: {job['status']} {job.get('error')}", file=sys.stderr)
+                finally:
+                    worker.stop()
+            rows["throughput"] = throughput(url, workdir, args.jobs, args.workers)
+        finally:
+            server.stop()
+    print(json.dumps(rows, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

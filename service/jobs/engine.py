@@ -1,0 +1,367 @@
+"""The job engine: who runs the jobs of the job table, and where.
+
+- PostgreSQL (production): procrastinate, a well-kept job queue that lives in the same
+  PostgreSQL database (no other server to run): jobs are dispatched through its tables
+  and LISTEN/NOTIFY to any number of ``meetx worker`` processes on any machine that
+  reaches the database; its workers send heartbeats, and a periodic task of ours
+  re-queues jobs whose lease expired (a worker killed with SIGKILL) and closes the
+  procrastinate jobs of dead workers. Its schema is created by migration 0005.
+- SQLite (no server at all, the default of ``meetx serve``): an in-process runner with
+  worker threads that poll the same job table; ``meetx worker`` runs the same runner in a
+  process of its own.
+
+Either way the task code, the job table, the API and the progress are the same: the
+engine only decides who calls :func:`service.jobs.runner.execute` with a job id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from service.core.settings import Settings
+from service.jobs import service as jobs
+from service.jobs.models import Job
+from service.jobs.registry import PERIODIC, TASKS
+from service.jobs.runner import execute
+
+log = logging.getLogger("meetx.jobs")
+
+# How often the embedded runner looks at the table for work, and how often either engine
+# looks for expired leases (seconds).
+POLL_S = 1.0
+RECOVER_EVERY_S = 5
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class JobEngine:
+    """What every engine offers: enqueue, run in this process, run as a worker."""
+
+    name = "base"
+
+    def __init__(self, *, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.lease_s = settings.job_lease_s
+        self.services: dict[str, Any] = {}
+        self.worker = worker_name()
+
+    # -- for the web side
+    def enqueue(
+        self,
+        *,
+        session: Session,
+        kind: str,
+        params: dict[str, Any],
+        event_id: int | None = None,
+        lock_key: str | None = None,
+    ) -> tuple[Job, bool]:
+        """Queue a job of task `kind` and dispatch it; with `lock_key`, an active job
+        holding that key is returned instead (and False)."""
+        spec = TASKS[kind]
+        job, created = jobs.create_job(
+            session=session,
+            kind=kind,
+            params=params,
+            queue=spec.queue,
+            event_id=event_id,
+            lock_key=lock_key,
+            max_attempts=spec.max_attempts,
+        )
+        if created:
+            self.dispatch(job.id, spec.queue)  # type: ignore[arg-type]
+        return job, created
+
+    def dispatch(self, job_id: int, queue: str) -> None:
+        raise NotImplementedError
+
+    def run(self, job_id: int) -> Any:
+        return execute(
+            job_id,
+            engine=self.engine,
+            worker=self.worker,
+            lease_s=self.lease_s,
+            services=self.services,
+        )
+
+    def recover(self) -> list[int]:
+        """Re-queue (and dispatch again) the jobs whose worker died."""
+        with Session(self.engine) as session:
+            requeued = jobs.recover_expired(session=session)
+            queues = {
+                job_id: jobs.get_job(session=session, job_id=job_id).queue for job_id in requeued
+            }
+        for job_id in requeued:
+            log.warning("job %s: its worker stopped; queued again", job_id)
+            self.dispatch(job_id, queues[job_id])
+        return requeued
+
+    def enqueue_periodic(self, name: str) -> None:
+        with Session(self.engine) as session:
+            self.enqueue(session=session, kind=name, params={}, lock_key=f"periodic:{name}")
+
+    # -- running
+    def start(self) -> None:
+        """Run jobs in this process, in the background (``meetx serve``)."""
+
+    def stop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        """Release connections (after stop)."""
+
+    def run_worker(self, *, queues: list[str] | None, concurrency: int) -> None:
+        """Run jobs in the foreground until SIGTERM or SIGINT (``meetx worker``)."""
+        raise NotImplementedError
+
+
+class EmbeddedEngine(JobEngine):
+    """Worker threads that poll the job table: no server needed (SQLite)."""
+
+    name = "embedded"
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        settings: Settings,
+        threads: int = 1,
+        queues: list[str] | None = None,
+    ) -> None:
+        super().__init__(engine=engine, settings=settings)
+        self.threads = threads
+        self.queues = queues
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._running: list[threading.Thread] = []
+
+    def dispatch(self, job_id: int, queue: str) -> None:
+        self._wake.set()  # this process's threads look at once; others within POLL_S
+
+    def start(self) -> None:
+        if self._running:
+            return
+        self._stopping.clear()
+        for index in range(self.threads):
+            thread = threading.Thread(
+                target=self._loop, args=(index == 0,), name=f"meetx-job-{index}", daemon=True
+            )
+            thread.start()
+            self._running.append(thread)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        for thread in self._running:
+            thread.join(timeout=30)
+        self._running = []
+
+    def _loop(self, housekeeper: bool) -> None:
+        next_recover = 0.0
+        due = {name: time.monotonic() + spec.every_s for name, spec in PERIODIC.items()}
+        while not self._stopping.is_set():
+            try:
+                if housekeeper:
+                    now = time.monotonic()
+                    if now >= next_recover:
+                        next_recover = now + RECOVER_EVERY_S
+                        self.recover()
+                    for name, at in due.items():
+                        if now >= at:
+                            due[name] = now + PERIODIC[name].every_s
+                            self.enqueue_periodic(name)
+                ran = False
+                with Session(self.engine) as session:
+                    candidates = jobs.next_queued(session=session, queues=self.queues)
+                for job_id in candidates:
+                    if self._stopping.is_set():
+                        break
+                    if self.run(job_id) is not None:
+                        ran = True
+                        break  # look at the table again: the oldest first
+                if not ran:
+                    self._wake.wait(POLL_S)
+                    self._wake.clear()
+            except Exception:
+                log.exception("job runner: unexpected error; going on")
+                self._stopping.wait(POLL_S)
+
+    def run_worker(self, *, queues: list[str] | None, concurrency: int) -> None:
+        self.threads, self.queues = concurrency, queues
+        stop = threading.Event()
+
+        def _stop(_signum: int, _frame: Any) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        self.start()
+        log.info("meetx worker %s: embedded engine, %d thread(s)", self.worker, concurrency)
+        stop.wait()
+        self.stop()
+
+
+def _conninfo(database_url: str) -> str:
+    """A libpq connection string from the SQLAlchemy URL."""
+    return (
+        sa.make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+
+
+def _cron(every_s: float) -> str:
+    if every_s < 60:
+        return f"* * * * * */{max(1, int(every_s))}"  # croniter: seconds come sixth
+    return f"*/{max(1, int(every_s // 60))} * * * *"
+
+
+class ProcrastinateEngine(JobEngine):
+    """procrastinate on the service's own PostgreSQL database."""
+
+    name = "procrastinate"
+
+    def __init__(self, *, engine: Engine, settings: Settings) -> None:
+        super().__init__(engine=engine, settings=settings)
+        import procrastinate
+
+        self.procrastinate = procrastinate
+        self.app = procrastinate.App(
+            connector=procrastinate.PsycopgConnector(
+                conninfo=_conninfo(settings.database_url), min_size=1, max_size=4
+            )
+        )
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._worker_task: asyncio.Task[Any] | None = None
+
+        @self.app.task(name="meetx.run_job")
+        def run_job(job_id: int) -> None:
+            self.run(job_id)
+
+        # Deferring happens in request threads, synchronously, through a pool of its own.
+        self._defer_app = procrastinate.App(
+            connector=procrastinate.SyncPsycopgConnector(
+                conninfo=_conninfo(settings.database_url), min_size=1, max_size=4
+            )
+        )
+        self._run_job = self._defer_app.task(name="meetx.run_job")(run_job.func)
+        self._defer_lock = threading.Lock()
+        self._defer_open = False
+
+        @self.app.periodic(cron=_cron(RECOVER_EVERY_S), periodic_id="recover")
+        @self.app.task(name="meetx.recover", queueing_lock="meetx.recover")
+        async def recover(timestamp: int) -> None:
+            await asyncio.to_thread(self.recover)
+            stalled = await self.app.job_manager.get_stalled_jobs(
+                seconds_since_heartbeat=self.lease_s
+            )
+            for job in stalled:
+                await self.app.job_manager.finish_job(
+                    job, status=procrastinate.jobs.Status.FAILED, delete_job=False
+                )
+
+        for name, spec in PERIODIC.items():
+            self._add_periodic(name, spec.every_s)
+
+    def _add_periodic(self, name: str, every_s: float) -> None:
+        @self.app.periodic(cron=_cron(every_s), periodic_id=name)
+        @self.app.task(name=f"meetx.periodic.{name}", queueing_lock=f"meetx.periodic.{name}")
+        async def enqueue(timestamp: int) -> None:
+            await asyncio.to_thread(self.enqueue_periodic, name)
+
+    def dispatch(self, job_id: int, queue: str) -> None:
+        with self._defer_lock:
+            if not self._defer_open:
+                self._defer_app.open()
+                self._defer_open = True
+        self._run_job.configure(queue=queue).defer(job_id=job_id)
+
+    def close(self) -> None:
+        with self._defer_lock:
+            if self._defer_open:
+                self._defer_app.close()
+                self._defer_open = False
+
+    def _worker_options(self, queues: list[str] | None, concurrency: int) -> dict[str, Any]:
+        return {
+            "queues": queues,
+            "concurrency": concurrency,
+            "name": self.worker,
+            "update_heartbeat_interval": max(1.0, self.lease_s / 3),
+            "stalled_worker_timeout": self.lease_s,
+            "delete_jobs": "successful",
+        }
+
+    def start(self) -> None:
+        """A procrastinate worker on a thread of its own, with its own event loop."""
+        if self._thread is not None:
+            return
+        started = threading.Event()
+
+        def serve() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+
+            async def main() -> None:
+                async with self.app.open_async():
+                    self._worker_task = asyncio.current_task()
+                    started.set()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self.app.run_worker_async(
+                            **self._worker_options(None, self.settings.job_threads),
+                            install_signal_handlers=False,
+                        )
+
+            try:
+                loop.run_until_complete(main())
+            finally:
+                started.set()
+                loop.close()
+
+        self._thread = threading.Thread(target=serve, name="meetx-procrastinate", daemon=True)
+        self._thread.start()
+        started.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        loop, task = self._loop, self._worker_task
+        if loop is not None and task is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(task.cancel)
+        self._thread.join(timeout=30)
+        self._thread = None
+
+    def run_worker(self, *, queues: list[str] | None, concurrency: int) -> None:
+        self.recover()  # jobs of workers that died while none ran
+
+        async def main() -> None:
+            async with self.app.open_async():
+                await self.app.run_worker_async(**self._worker_options(queues, concurrency))
+
+        asyncio.run(main())
+
+
+def make_job_engine(settings: Settings, engine: Engine) -> JobEngine:
+    """The engine for this database: procrastinate on PostgreSQL, embedded on SQLite
+    (``MEETX_JOB_ENGINE`` chooses explicitly)."""
+    choice = settings.job_engine
+    if choice == "auto":
+        choice = "procrastinate" if engine.dialect.name == "postgresql" else "embedded"
+    if choice == "procrastinate":
+        return ProcrastinateEngine(engine=engine, settings=settings)
+    return EmbeddedEngine(engine=engine, settings=settings, threads=settings.job_threads)
