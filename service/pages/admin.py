@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from service.core.database import SessionDep
 from service.core.errors import ProblemError, invalid
+from service.core.i18n import N_
 from service.core.settings import Settings
 from service.events.models import Event, EventSession, SessionKind
 from service.events.service import get_session_row, list_sessions
@@ -43,12 +44,12 @@ from service.suggestions.service import IndexCacheDep
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 DASHBOARD_FLASHES = {
-    "moved": "dash.flash.moved",
-    "locked": "dash.flash.locked",
-    "unlocked": "dash.flash.unlocked",
-    "cancelled": "dash.flash.cancelled",
-    "applied": "dash.flash.applied",
-    "applied_changed": "dash.flash.applied_changed",
+    "moved": N_("dash.flash.moved"),
+    "locked": N_("dash.flash.locked"),
+    "unlocked": N_("dash.flash.unlocked"),
+    "cancelled": N_("dash.flash.cancelled"),
+    "applied": N_("dash.flash.applied"),
+    "applied_changed": N_("dash.flash.applied_changed"),
 }
 
 
