@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from service.calendars.ics import CalendarEntry
-from service.core.i18n import gettext, has, vi_en
+from service.core.i18n import gettext, has, vi_en, vi_en_each
 from service.events.models import Event, EventSession, SessionKind
 from service.meetings.models import Meeting, MeetingSource, MeetingStatus
 from service.meetings.service import table_name
@@ -42,16 +42,15 @@ class MeetingSide:
 
 def language_name(code: str) -> tuple[str, str]:
     """(Vietnamese, English) name of a language code; unknown codes stand for themselves."""
-    if has(f"language.{code}"):
-        return gettext("vi", f"language.{code}"), gettext("en", f"language.{code}")
+    key = f"language.{code}"  # one of the catalogues' run-time families
+    if has(key):
+        return gettext("vi", key), gettext("en", key)
     return gettext("vi", "cal.language.unknown", code=code), code
 
 
 def interpreter_label(code: str) -> str:
     vi, en = language_name(code)
-    return f"{gettext('vi', 'cal.interpreter', language=vi)} / " + gettext(
-        "en", "cal.interpreter", language=en
-    )
+    return vi_en_each("cal.interpreter", vi={"language": vi}, en={"language": en})
 
 
 def bilingual(vi: str, en: str | None) -> str:
@@ -81,7 +80,7 @@ def _side_block(label: str, side: MeetingSide) -> list[str]:
     lines = [f"{label}: {bilingual(vi, en)} ({side.organization.country})"]
     delegates = _delegate_lines(side.participant)
     if delegates:
-        lines.append(f"{vi_en('cal.delegates')}:")
+        lines.append(vi_en("cal.delegates") + ":")
         lines.extend(delegates)
     return lines
 
@@ -89,13 +88,13 @@ def _side_block(label: str, side: MeetingSide) -> list[str]:
 def _why(meeting: Meeting) -> str:
     label = vi_en("cal.why")
     if meeting.source is MeetingSource.request:
-        return f"{label}: {vi_en('cal.why.request')}"
+        return f"{label}: " + vi_en("cal.why.request")
     if meeting.source is MeetingSource.suggestion:
         if meeting.score is not None:
             percent = round(meeting.score * 100)
-            return f"{label}: {vi_en('cal.why.suggested_score', percent=percent)}"
-        return f"{label}: {vi_en('cal.why.suggested')}"
-    return f"{label}: {vi_en('cal.why.organisers')}"
+            return f"{label}: " + vi_en("cal.why.suggested_score", percent=percent)
+        return f"{label}: " + vi_en("cal.why.suggested")
+    return f"{label}: " + vi_en("cal.why.organisers")
 
 
 def meeting_location(*, event: Event, event_session: EventSession, table_no: int) -> str:
@@ -144,30 +143,28 @@ def meeting_entry(
     if viewer_id is not None:
         partner = context.b if context.a.participant.id == viewer_id else context.a
         vi, en = _org_names(partner.organization)
-        summary = (
-            f"{gettext('vi', 'cal.meeting_with', name=vi)} / "
-            f"{gettext('en', 'cal.meeting_with', name=en)}"
-        )
+        summary = vi_en_each("cal.meeting_with", vi={"name": vi}, en={"name": en})
         body = _side_block(vi_en("cal.partner"), partner)
         shown: tuple[MeetingSide, ...] = (partner,)
     else:
         vi_1, en_1 = _org_names(first.organization)
         vi_2, en_2 = _org_names(second.organization)
-        summary = (
-            f"{gettext('vi', 'cal.meeting_between', first=vi_1, second=vi_2)} / "
-            f"{gettext('en', 'cal.meeting_between', first=en_1, second=en_2)}"
+        summary = vi_en_each(
+            "cal.meeting_between",
+            vi={"first": vi_1, "second": vi_2},
+            en={"first": en_1, "second": en_2},
         )
         body = _side_block(vi_en("cal.side", number=1), first)
         body += _side_block(vi_en("cal.side", number=2), second)
         shown = (first, second)
     if cancelled:
         # Clients that ignore STATUS (several Outlook versions) still show the word.
-        summary = f"{vi_en('cal.cancelled')}: {summary}"
+        summary = vi_en("cal.cancelled") + ": " + summary
         body.insert(0, vi_en("cal.cancelled.banner"))
     if meeting.interpreter_language:
         body.append(interpreter_label(meeting.interpreter_language))
     body.append(_why(meeting))
-    body.append(f"{vi_en('cal.event_page')}: {context.event_url}")
+    body.append(vi_en("cal.event_page") + ": " + context.event_url)
     # Only the sides the entry shows: the viewer's own row (say, a rotated token) changes
     # nothing in its own feed.
     changed = max(
@@ -205,7 +202,7 @@ def session_entry(
     lines = [
         kind,
         bilingual(event.name, event.name_en),
-        f"{vi_en('cal.event_page')}: {event_url}",
+        vi_en("cal.event_page") + ": " + event_url,
     ]
     location = ", ".join(p for p in (event_session.location, event.venue) if p)
     return CalendarEntry(

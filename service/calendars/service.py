@@ -59,7 +59,7 @@ from service.calendars.ics import (
 from service.changes.service import version_column
 from service.changes.versioned_cache import Checked
 from service.core.errors import ProblemError
-from service.core.i18n import gettext, vi_en
+from service.core.i18n import gettext, vi_en, vi_en_each
 from service.core.security import lookup_hash
 from service.events.models import Event, EventSession, SessionKind
 from service.events.service import list_sessions
@@ -238,7 +238,7 @@ def programme_feed(
         ]
         return _feed(
             name=f"{FEED_PREFIX} – {event.name}",
-            description=f"{vi_en('cal.programme')}: {bilingual(event.name, event.name_en)}",
+            description=vi_en("cal.programme") + ": " + bilingual(event.name, event.name_en),
             event=event,
             entries=entries,
             refresh=refresh,
@@ -310,8 +310,11 @@ def participant_feed(
         return _feed(
             name=f"{FEED_PREFIX} – {event.name} – {org.name}",
             description=(
-                f"{gettext('vi', 'cal.meetings_of', name=org.name, event=event.name)} / "
-                + gettext("en", "cal.meetings_of", name=org_en, event=event.name_en or event.name)
+                vi_en_each(
+                    "cal.meetings_of",
+                    vi={"name": org.name, "event": event.name},
+                    en={"name": org_en, "event": event.name_en or event.name},
+                )
             ),
             event=event,
             entries=entries,

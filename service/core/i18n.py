@@ -35,15 +35,15 @@ FALLBACK: Final = ("en", "vi")  # after the requested language, in this order
 
 # Call names whose string argument is a message id, for Babel's extractor (pybabel
 # extract -k ...) and the catalogue test. The number is the argument holding the id.
+# (pages.i18n.text/both take ids from the calls above; "text" is too common a name.)
 EXTRACT_KEYWORDS: Final[dict[str, tuple[int, ...] | None]] = {
     "_": None,  # templates: _("key", name=...)
     "gettext": (2,),  # core.i18n.gettext(lang, key)
     "vi_en": None,  # core.i18n.vi_en(key)
+    "vi_en_each": None,  # core.i18n.vi_en_each(key, vi={...}, en={...})
     "N_": None,  # a key named here and looked up later (flashes, statuses)
     "t": None,  # pages: language.t(key)
     "tb": None,  # pages: language.tb(key), both languages
-    "text": (2,),  # pages.i18n.text(lang, key)
-    "both": (2,),  # pages.i18n.both(lang, key)
 }
 
 
@@ -119,6 +119,14 @@ def vi_en(key: str, /, *, joiner: str = " / ", **params: object) -> str:
     """'Vietnamese / English' in one string (one text when both read the same)."""
     vi, en = gettext("vi", key, **params), gettext("en", key, **params)
     return vi if vi == en else f"{vi}{joiner}{en}"
+
+
+def vi_en_each(
+    key: str, /, *, vi: Mapping[str, object], en: Mapping[str, object], joiner: str = " / "
+) -> str:
+    """'Vietnamese / English' when the values differ by language (a name and its English
+    name): "Gặp {name}" with the Vietnamese name, "Meeting with {name}" with the English."""
+    return f"{gettext('vi', key, **vi)}{joiner}{gettext('en', key, **en)}"
 
 
 def language_of_country(country: str | None) -> str:

@@ -149,14 +149,17 @@ class BodySizeLimitMiddleware:
 
     def _page(self) -> bytes:
         limit = f"{self.max_bytes / 1_048_576:.0f} MB"
+        title, back = vi_en("upload.too_large"), vi_en("common.back")
+        body_vi = gettext("vi", "upload.too_large.body", limit=limit)
+        body_en = gettext("en", "upload.too_large.body", limit=limit)
         return (
             '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{vi_en('upload.too_large')}</title></head><body>"
-            f"<h1>{vi_en('upload.too_large')}</h1>"
-            f"<p>{gettext('vi', 'upload.too_large.body', limit=limit)}</p>"
-            f'<p lang="en">{gettext("en", "upload.too_large.body", limit=limit)}</p>'
-            f'<p><a href="javascript:history.back()">{vi_en("common.back")}</a></p>'
+            f"<title>{title}</title></head><body>"
+            f"<h1>{title}</h1>"
+            f"<p>{body_vi}</p>"
+            f'<p lang="en">{body_en}</p>'
+            f'<p><a href="javascript:history.back()">{back}</a></p>'
             "</body></html>"
         ).encode()
 

@@ -130,12 +130,14 @@ def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, dict[str, st
     unknown = [n for n in names if n and n not in COLUMNS]
     if unknown:
         raise ImportFileError(
-            f"{vi_en('import.err.unknown_columns')}: {', '.join(unknown)} "
-            f"({vi_en('import.err.expected')}: {', '.join(COLUMNS)})"
+            vi_en("import.err.unknown_columns")
+            + f": {', '.join(unknown)} ("
+            + vi_en("import.err.expected")
+            + f": {', '.join(COLUMNS)})"
         )
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
-        raise ImportFileError(f"{vi_en('import.err.missing_columns')}: {', '.join(missing)}")
+        raise ImportFileError(vi_en("import.err.missing_columns") + ": " + ", ".join(missing))
     count = 0
     for number, values in enumerate(table, start=2):
         cells = {
@@ -184,7 +186,7 @@ def _kind(value: str) -> OrganizationKind:
     if folded in KIND_ALIASES:
         return KIND_ALIASES[folded]
     kinds = ", ".join(k.value for k in OrganizationKind)
-    raise ValueError(f"{vi_en('import.err.one_of')}: {kinds}")
+    raise ValueError(vi_en("import.err.one_of") + ": " + kinds)
 
 
 _COUNTRY_BY_NAME = {fold(name): code for code, names in COUNTRY_NAMES.items() for name in names} | {
