@@ -59,7 +59,7 @@ def problems(used: dict[str, str], catalogues: dict[str, Catalog]) -> list[str]:
             key = message.id
             if not key or not isinstance(key, str):
                 continue
-            if key not in used and not key.startswith(i18n.RUNTIME_FAMILIES):
+            if key not in used:
                 found.append(f"{lang}: {key} is used nowhere (stale)")
     return found
 
