@@ -9,6 +9,11 @@ the dict entries and call the keys through ``t("key")`` / ``_("key")`` as before
     python service/locales/import_messages.py service/pages/i18n.py            # MESSAGES
     python service/locales/import_messages.py other.py --dict NAMES --prefix country.
     python service/locales/import_messages.py service/pages/i18n.py --check  # dry run
+    python service/locales/import_messages.py jobs:service/pages/i18n.py      # a branch's file
+
+At a merge where another branch added keys to ``MESSAGES`` in ``service/pages/i18n.py``:
+run it on ``<branch>:service/pages/i18n.py`` (read with ``git show``), keep this side's
+``i18n.py`` (the catalogue reader), then extract and test as the README says.
 
 It reads the file's syntax tree (nothing is imported or run), finds the module-level
 assignment to ``--dict`` whose value is a literal dict of 2-tuples, and writes the
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,8 +36,16 @@ LOCALES_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("vi", "en")  # the pair's order
 
 
-def read_pairs(source: Path, name: str) -> dict[str, tuple[str, str]]:
-    tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
+def read_source(source: str) -> str:
+    """A file, or ``revision:path`` read from git (another branch's version of a file)."""
+    if Path(source).exists() or ":" not in source:
+        return Path(source).read_text(encoding="utf-8")
+    shown = subprocess.run(["git", "show", source], capture_output=True, check=True)
+    return shown.stdout.decode("utf-8")
+
+
+def read_pairs(source: str, name: str) -> dict[str, tuple[str, str]]:
+    tree = ast.parse(read_source(source), filename=source)
     for node in tree.body:
         targets: list[ast.expr] = []
         if isinstance(node, ast.Assign):
@@ -39,7 +53,10 @@ def read_pairs(source: Path, name: str) -> dict[str, tuple[str, str]]:
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             targets = [node.target]
         if any(isinstance(t, ast.Name) and t.id == name for t in targets):
-            value = ast.literal_eval(node.value)  # type: ignore[arg-type]
+            try:
+                value = ast.literal_eval(node.value)  # type: ignore[arg-type]
+            except ValueError:
+                raise SystemExit(f"{name} in {source} is not a literal dict") from None
             pairs: dict[str, tuple[str, str]] = {}
             for key, pair in value.items():
                 if not (isinstance(pair, tuple | list) and len(pair) == 2):
@@ -94,7 +111,7 @@ def merge(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", type=Path, help="the Python file holding the dict")
+    parser.add_argument("source", help="the Python file holding the dict, or git's rev:path")
     parser.add_argument("--dict", default="MESSAGES", help="the dict's name (MESSAGES)")
     parser.add_argument("--prefix", default="", help="put before every key, e.g. country.")
     parser.add_argument("--replace", action="store_true", help="overwrite differing texts")
