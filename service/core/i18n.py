@@ -4,8 +4,8 @@ The strings live in ``service/locales/<lang>/LC_MESSAGES/messages.po`` (Vietname
 and whatever language a translator adds as a folder), keyed by stable message ids such as
 ``"p.agenda.time"``. The build compiles each ``.po`` to ``.mo``; running from a checkout
 without a build, the ``.po`` is compiled in memory with Babel, so nothing depends on a
-build step having run. A compiled file older than its ``.po`` is ignored for the same
-reason.
+build step having run. A compiled file older than its ``.po`` (edited after the build) is
+ignored for the same reason.
 
 ``gettext(lang, key)`` falls back from the requested language to English, then to
 Vietnamese, so a partial catalogue (a first Korean one, say) shows English where its
@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 LOCALES_DIR: Final = Path(__file__).resolve().parents[1] / "locales"
 DOMAIN: Final = "messages"
 SOURCE_LANGUAGE: Final = "vi"
+# A .po changed this many seconds after its .mo was written has been edited since the
+# build: read the .po. (An installer writes both files in one go, in either order.)
+STALE_AFTER: Final = 2.0
 FALLBACK: Final = ("en", "vi")  # after the requested language, in this order
 
 # Call names whose string argument is a message id, for Babel's extractor (pybabel
@@ -73,7 +76,7 @@ def read_catalogue(lang: str) -> Catalog:
     """The language's catalogue: the compiled file when it is current, else the source."""
     po = _po_path(lang)
     mo = po.with_suffix(".mo")
-    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+    if mo.exists() and (not po.exists() or po.stat().st_mtime - mo.stat().st_mtime < STALE_AFTER):
         with mo.open("rb") as handle:
             return read_mo(handle)
     with po.open("rb") as handle:
