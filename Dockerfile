@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEETX_DATABASE_URL=sqlite:////data/meetx.db
 
 WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml setup.py README.md alembic.ini ./
 COPY service ./service
 COPY matching ./matching
 COPY migrations ./migrations

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from service.auth.service import Actor, resolve_token
 from service.core.database import SessionDep
 from service.core.errors import ProblemError
+from service.core.i18n import vi_en
 
 bearer = HTTPBearer(auto_error=False, description="Organiser or participant token")
 
@@ -32,16 +33,14 @@ def _actor_of(
         admin_token=admin.get_secret_value() if admin else None,
     )
     if actor is None:
-        raise ProblemError(
-            403, "Không có quyền / Forbidden", "The token is not valid", headers=_CHALLENGE
-        )
+        raise ProblemError(403, vi_en("problem.403"), "The token is not valid", headers=_CHALLENGE)
     return actor
 
 
 def _unauthorized() -> ProblemError:
     return ProblemError(
         401,
-        "Chưa xác thực / Unauthorized",
+        vi_en("problem.401"),
         "Send 'Authorization: Bearer <token>'",
         headers=_CHALLENGE,
     )
@@ -80,7 +79,7 @@ async def required_actor(actor: Annotated[Actor | None, Depends(optional_actor)]
 
 async def organizer(actor: Annotated[Actor, Depends(required_actor)]) -> Actor:
     if not actor.is_organizer:
-        raise ProblemError(403, "Không có quyền / Forbidden", "Organisers only")
+        raise ProblemError(403, vi_en("problem.403"), "Organisers only")
     return actor
 
 

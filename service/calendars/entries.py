@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from service.calendars.ics import CalendarEntry
+from service.core.i18n import gettext, has, vi_en, vi_en_each
 from service.events.models import Event, EventSession, SessionKind
 from service.meetings.models import Meeting, MeetingSource, MeetingStatus
 from service.meetings.service import table_name
@@ -21,37 +22,14 @@ from service.participants.models import Participant, Side
 # Minutes before a meeting that a participant's calendar reminds it: time to find the table.
 MEETING_ALARM_MINUTES: Final = 10
 
-# (Vietnamese, English) names of the working languages interpreters are booked for.
-LANGUAGE_NAMES: Final[dict[str, tuple[str, str]]] = {
-    "ar": ("tiếng Ả Rập", "Arabic"),
-    "de": ("tiếng Đức", "German"),
-    "en": ("tiếng Anh", "English"),
-    "es": ("tiếng Tây Ban Nha", "Spanish"),
-    "fr": ("tiếng Pháp", "French"),
-    "hi": ("tiếng Hindi", "Hindi"),
-    "id": ("tiếng Indonesia", "Indonesian"),
-    "it": ("tiếng Ý", "Italian"),
-    "ja": ("tiếng Nhật", "Japanese"),
-    "km": ("tiếng Khmer", "Khmer"),
-    "ko": ("tiếng Hàn", "Korean"),
-    "lo": ("tiếng Lào", "Lao"),
-    "ms": ("tiếng Mã Lai", "Malay"),
-    "nl": ("tiếng Hà Lan", "Dutch"),
-    "pt": ("tiếng Bồ Đào Nha", "Portuguese"),
-    "ru": ("tiếng Nga", "Russian"),
-    "th": ("tiếng Thái", "Thai"),
-    "vi": ("tiếng Việt", "Vietnamese"),
-    "zh": ("tiếng Trung", "Chinese"),
-}
-
 SESSION_KIND_LABELS: Final[dict[SessionKind, str]] = {
-    SessionKind.plenary: "Phiên toàn thể / Plenary session",
-    SessionKind.b2b: "Kết nối doanh nghiệp / B2B meetings",
-    SessionKind.visit: "Khảo sát thực địa / Site visit",
-    SessionKind.networking: "Giao lưu / Networking",
+    SessionKind.plenary: vi_en("cal.kind.plenary"),
+    SessionKind.b2b: vi_en("cal.kind.b2b"),
+    SessionKind.visit: vi_en("cal.kind.visit"),
+    SessionKind.networking: vi_en("cal.kind.networking"),
 }
 
-MEETING_CATEGORY: Final = "Kết nối B2B / B2B meeting"
+MEETING_CATEGORY: Final = vi_en("cal.category")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +42,15 @@ class MeetingSide:
 
 def language_name(code: str) -> tuple[str, str]:
     """(Vietnamese, English) name of a language code; unknown codes stand for themselves."""
-    return LANGUAGE_NAMES.get(code, (f"tiếng {code}", code))
+    key = f"language.{code}"  # one of the catalogues' run-time families
+    if has(key):
+        return gettext("vi", key), gettext("en", key)
+    return gettext("vi", "cal.language.unknown", code=code), code
 
 
 def interpreter_label(code: str) -> str:
     vi, en = language_name(code)
-    return f"Phiên dịch {vi} / {en} interpreter"
+    return vi_en_each("cal.interpreter", vi={"language": vi}, en={"language": en})
 
 
 def bilingual(vi: str, en: str | None) -> str:
@@ -99,23 +80,21 @@ def _side_block(label: str, side: MeetingSide) -> list[str]:
     lines = [f"{label}: {bilingual(vi, en)} ({side.organization.country})"]
     delegates = _delegate_lines(side.participant)
     if delegates:
-        lines.append("Đại biểu / Delegates:")
+        lines.append(vi_en("cal.delegates") + ":")
         lines.extend(delegates)
     return lines
 
 
 def _why(meeting: Meeting) -> str:
+    label = vi_en("cal.why")
     if meeting.source is MeetingSource.request:
-        return "Lý do / Why: theo lời mời gặp đã được chấp nhận / an accepted meeting request"
+        return f"{label}: " + vi_en("cal.why.request")
     if meeting.source is MeetingSource.suggestion:
         if meeting.score is not None:
             percent = round(meeting.score * 100)
-            return (
-                f"Lý do / Why: hệ thống gợi ý, mức phù hợp {percent}% / "
-                f"suggested match, score {percent}%"
-            )
-        return "Lý do / Why: hệ thống gợi ý / suggested match"
-    return "Lý do / Why: do ban tổ chức sắp xếp / arranged by the organisers"
+            return f"{label}: " + vi_en("cal.why.suggested_score", percent=percent)
+        return f"{label}: " + vi_en("cal.why.suggested")
+    return f"{label}: " + vi_en("cal.why.organisers")
 
 
 def meeting_location(*, event: Event, event_session: EventSession, table_no: int) -> str:
@@ -164,23 +143,28 @@ def meeting_entry(
     if viewer_id is not None:
         partner = context.b if context.a.participant.id == viewer_id else context.a
         vi, en = _org_names(partner.organization)
-        summary = f"Gặp {vi} / Meeting with {en}"
-        body = _side_block("Đối tác / Partner", partner)
+        summary = vi_en_each("cal.meeting_with", vi={"name": vi}, en={"name": en})
+        body = _side_block(vi_en("cal.partner"), partner)
         shown: tuple[MeetingSide, ...] = (partner,)
     else:
         vi_1, en_1 = _org_names(first.organization)
         vi_2, en_2 = _org_names(second.organization)
-        summary = f"Gặp {vi_1} – {vi_2} / Meeting {en_1} – {en_2}"
-        body = _side_block("Bên 1 / Side 1", first) + _side_block("Bên 2 / Side 2", second)
+        summary = vi_en_each(
+            "cal.meeting_between",
+            vi={"first": vi_1, "second": vi_2},
+            en={"first": en_1, "second": en_2},
+        )
+        body = _side_block(vi_en("cal.side", number=1), first)
+        body += _side_block(vi_en("cal.side", number=2), second)
         shown = (first, second)
     if cancelled:
         # Clients that ignore STATUS (several Outlook versions) still show the word.
-        summary = f"Đã hủy / Cancelled: {summary}"
-        body.insert(0, "CUỘC GẶP ĐÃ BỊ HỦY / THIS MEETING HAS BEEN CANCELLED")
+        summary = vi_en("cal.cancelled") + ": " + summary
+        body.insert(0, vi_en("cal.cancelled.banner"))
     if meeting.interpreter_language:
         body.append(interpreter_label(meeting.interpreter_language))
     body.append(_why(meeting))
-    body.append(f"Thông tin sự kiện / Event page: {context.event_url}")
+    body.append(vi_en("cal.event_page") + ": " + context.event_url)
     # Only the sides the entry shows: the viewer's own row (say, a rotated token) changes
     # nothing in its own feed.
     changed = max(
@@ -218,7 +202,7 @@ def session_entry(
     lines = [
         kind,
         bilingual(event.name, event.name_en),
-        f"Thông tin sự kiện / Event page: {event_url}",
+        vi_en("cal.event_page") + ": " + event_url,
     ]
     location = ", ".join(p for p in (event_session.location, event.venue) if p)
     return CalendarEntry(

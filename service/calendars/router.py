@@ -30,6 +30,7 @@ from service.changes.service import current_version
 from service.core.database import SessionDep, end_read, utcnow
 from service.core.dependencies import shared
 from service.core.errors import ProblemError, invalid, not_found
+from service.core.i18n import vi_en
 from service.events.models import Event, EventStatus
 from service.events.service import get_event
 from service.meetings.service import get_meeting
@@ -86,7 +87,7 @@ def calendar_actor(
     if not token:
         raise ProblemError(
             401,
-            "Chưa xác thực / Unauthorized",
+            vi_en("problem.401"),
             "Send 'Authorization: Bearer <token>' or add ?token=<token> to the feed address",
             headers=_CHALLENGE,
         )
@@ -95,9 +96,7 @@ def calendar_actor(
         session=session, token=token, admin_token=admin.get_secret_value() if admin else None
     )
     if actor is None:
-        raise ProblemError(
-            403, "Không có quyền / Forbidden", "The token is not valid", headers=_CHALLENGE
-        )
+        raise ProblemError(403, vi_en("problem.403"), "The token is not valid", headers=_CHALLENGE)
     return actor
 
 
@@ -106,7 +105,7 @@ CalendarActorDep = Annotated[Actor, Depends(calendar_actor)]
 
 def _organizer_only(actor: Actor) -> None:
     if not actor.is_organizer:
-        raise ProblemError(403, "Không có quyền / Forbidden", "Organisers only")
+        raise ProblemError(403, vi_en("problem.403"), "Organisers only")
 
 
 # ---------------------------------------------------------------- the public programme

@@ -59,6 +59,7 @@ from service.calendars.ics import (
 from service.changes.service import version_column
 from service.changes.versioned_cache import Checked
 from service.core.errors import ProblemError
+from service.core.i18n import gettext, vi_en, vi_en_each
 from service.core.security import lookup_hash
 from service.events.models import Event, EventSession, SessionKind
 from service.events.service import list_sessions
@@ -237,7 +238,7 @@ def programme_feed(
         ]
         return _feed(
             name=f"{FEED_PREFIX} – {event.name}",
-            description=f"Chương trình / Programme: {bilingual(event.name, event.name_en)}",
+            description=vi_en("cal.programme") + ": " + bilingual(event.name, event.name_en),
             event=event,
             entries=entries,
             refresh=refresh,
@@ -309,8 +310,11 @@ def participant_feed(
         return _feed(
             name=f"{FEED_PREFIX} – {event.name} – {org.name}",
             description=(
-                f"Lịch gặp của {org.name} tại {event.name} / "
-                f"Meetings of {org_en} at {event.name_en or event.name}"
+                vi_en_each(
+                    "cal.meetings_of",
+                    vi={"name": org.name, "event": event.name},
+                    en={"name": org_en, "event": event.name_en or event.name},
+                )
             ),
             event=event,
             entries=entries,
@@ -357,15 +361,13 @@ class OrganizerFeedKind:
 
 
 def all_meetings(event_id: int) -> OrganizerFeedKind:
-    return OrganizerFeedKind(
-        MeetingScope(event_id=event_id), "Tất cả cuộc gặp / All meetings", "meetings"
-    )
+    return OrganizerFeedKind(MeetingScope(event_id=event_id), vi_en("cal.all_meetings"), "meetings")
 
 
 def table_meetings(event_id: int, table_no: int) -> OrganizerFeedKind:
     return OrganizerFeedKind(
         MeetingScope(event_id=event_id, table_no=table_no),
-        f"Bàn {table_no} / Table {table_no}",
+        vi_en("cal.table", number=table_no),
         f"table-{table_no}",
     )
 
@@ -460,9 +462,8 @@ def meeting_invitation(
     if not attendees:
         raise ProblemError(
             409,
-            "Xung đột / Conflict",
-            "Không đại biểu nào có địa chỉ e-mail / no delegate of either side has an e-mail "
-            "address",
+            vi_en("problem.409"),
+            vi_en("cal.no_email"),
         )
     entry = meeting_entry(
         meeting,
@@ -475,7 +476,7 @@ def meeting_invitation(
             event_url=event_page_url(public_url, event.id),  # type: ignore[arg-type]
         ),
         viewer_id=None,
-        organizer=(f"Ban tổ chức {event.name}", noreply_address(public_url)),
+        organizer=(gettext("vi", "cal.organisers", event=event.name), noreply_address(public_url)),
         attendees=attendees,
     )
     body = build_invitation(

@@ -12,6 +12,8 @@ from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.core.i18n import vi_en
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -59,19 +61,19 @@ def invalid(field: str, message: str) -> ProblemError:
     that depend on stored rows)."""
     return ProblemError(
         422,
-        "Dữ liệu không hợp lệ / Invalid input",
+        vi_en("problem.422"),
         f"{field}: {message}",
         errors=[FieldError(field=field, message=message)],
     )
 
 
 def not_found(what: str) -> ProblemError:
-    return ProblemError(404, "Không tìm thấy / Not found", f"{what} not found")
+    return ProblemError(404, vi_en("problem.404"), f"{what} not found")
 
 
 def conflict(detail: str, field: str | None = None) -> ProblemError:
     errors = [FieldError(field=field, message=detail, type="conflict")] if field else None
-    return ProblemError(409, "Xung đột / Conflict", detail, errors=errors)
+    return ProblemError(409, vi_en("problem.409"), detail, errors=errors)
 
 
 def problem_response(
@@ -121,16 +123,16 @@ def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
 
 
 _TITLES = {
-    400: "Yêu cầu sai / Bad request",
-    401: "Chưa xác thực / Unauthorized",
-    403: "Không có quyền / Forbidden",
-    404: "Không tìm thấy / Not found",
-    405: "Phương thức không được phép / Method not allowed",
-    409: "Xung đột / Conflict",
-    413: "Nội dung quá lớn / Content too large",
-    415: "Kiểu nội dung không hỗ trợ / Unsupported media type",
-    422: "Dữ liệu không hợp lệ / Invalid input",
-    429: "Quá nhiều yêu cầu / Too many requests",
+    400: vi_en("problem.400"),
+    401: vi_en("problem.401"),
+    403: vi_en("problem.403"),
+    404: vi_en("problem.404"),
+    405: vi_en("problem.405"),
+    409: vi_en("problem.409"),
+    413: vi_en("problem.413"),
+    415: vi_en("problem.415"),
+    422: vi_en("problem.422"),
+    429: vi_en("problem.429"),
 }
 
 
@@ -191,7 +193,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = _TITLES.get(exc.status_code, "Lỗi / Error")
+        title = _TITLES.get(exc.status_code, vi_en("problem.error"))
         detail = exc.detail if isinstance(exc.detail, str) else None
         return problem_response(
             exc.status_code,
@@ -216,6 +218,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         request.app.state.logger.exception("unhandled error", exc_info=exc)
-        return problem_response(
-            500, "Lỗi máy chủ / Internal server error", None, instance=request.url.path
-        )
+        return problem_response(500, vi_en("problem.500"), None, instance=request.url.path)

@@ -4,6 +4,7 @@ refusal of unrepresentable input, and the request body size limit."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
@@ -15,6 +16,7 @@ import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.core.errors import PROBLEM_JSON, problem_response
+from service.core.i18n import gettext, vi_en
 from service.core.logs import request_id_var
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -137,21 +139,27 @@ class BodySizeLimitMiddleware:
         await send({"type": "http.response.body", "body": body})
 
     def _problem(self) -> bytes:
-        return (
-            b'{"type":"about:blank","title":"N\\u1ed9i dung qu\\u00e1 l\\u1edbn / Content too '
-            b'large","status":413,"detail":"The request body exceeds the limit"}'
-        )
+        problem = {
+            "type": "about:blank",
+            "title": vi_en("problem.413"),
+            "status": 413,
+            "detail": "The request body exceeds the limit",
+        }
+        return json.dumps(problem, separators=(",", ":")).encode()
 
     def _page(self) -> bytes:
         limit = f"{self.max_bytes / 1_048_576:.0f} MB"
+        title, back = vi_en("upload.too_large"), vi_en("common.back")
+        body_vi = gettext("vi", "upload.too_large.body", limit=limit)
+        body_en = gettext("en", "upload.too_large.body", limit=limit)
         return (
             '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            "<title>Tệp quá lớn / File too large</title></head><body>"
-            "<h1>Tệp quá lớn / File too large</h1>"
-            f"<p>Nội dung gửi lên vượt quá {limit}. Hãy chia tệp thành nhiều phần rồi gửi lại.</p>"
-            f'<p lang="en">The upload exceeds {limit}. Split the file and send it again.</p>'
-            '<p><a href="javascript:history.back()">Quay lại / Back</a></p>'
+            f"<title>{title}</title></head><body>"
+            f"<h1>{title}</h1>"
+            f"<p>{body_vi}</p>"
+            f'<p lang="en">{body_en}</p>'
+            f'<p><a href="javascript:history.back()">{back}</a></p>'
             "</body></html>"
         ).encode()
 
@@ -213,13 +221,13 @@ class UnrepresentableInputMiddleware:
         if "\x00" in path or b"%00" in query or b"\x00" in query:
             response = problem_response(
                 422,
-                "Dữ liệu không hợp lệ / Invalid input",
+                vi_en("problem.422"),
                 "The address must not contain a NUL character",
             )
         elif any(
             _NUMBER_SEGMENT.match(part) and abs(int(part)) > _LARGEST_ID for part in path.split("/")
         ):
-            response = problem_response(404, "Không tìm thấy / Not found", "Not found")
+            response = problem_response(404, vi_en("problem.404"), "Not found")
         if response is None:
             await self.app(scope, receive, send)
             return

@@ -10,6 +10,7 @@ from sqlmodel import Session, func, select
 
 from service.core.database import utcnow
 from service.core.errors import ProblemError, invalid, not_found
+from service.core.i18n import vi_en
 from service.events.models import (
     Event,
     EventCreate,
@@ -225,4 +226,4 @@ def delete_session(*, session: Session, row: EventSession) -> None:
         session.commit()
     except sa.exc.IntegrityError as exc:
         session.rollback()
-        raise ProblemError(409, "Xung đột / Conflict", "The session still holds meetings") from exc
+        raise ProblemError(409, vi_en("problem.409"), "The session still holds meetings") from exc

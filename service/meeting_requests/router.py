@@ -20,6 +20,7 @@ from service.auth.dependencies import ActorDep
 from service.auth.service import Actor
 from service.core.database import SessionDep
 from service.core.errors import ProblemError, invalid, not_found
+from service.core.i18n import vi_en
 from service.events.service import get_event
 from service.kit.pagination import Page, PageDep
 from service.meeting_requests import service
@@ -37,7 +38,7 @@ router = APIRouter(tags=["meeting requests"])
 
 
 def _forbidden(detail: str) -> ProblemError:
-    return ProblemError(403, "Không có quyền / Forbidden", detail)
+    return ProblemError(403, vi_en("problem.403"), detail)
 
 
 def _require_self_or_organizer(actor: Actor, event_id: int, participant_id: int) -> None:

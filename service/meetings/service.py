@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from service.core.database import utcnow
 from service.core.errors import ProblemError, conflict, invalid, not_found
+from service.core.i18n import vi_en
 from service.events.models import EventSession, SessionKind
 from service.events.service import slot_times
 from service.meetings.models import (
@@ -38,7 +39,7 @@ def table_name(event_session: EventSession, table_no: int) -> str:
     names = event_session.table_names or []
     if 1 <= table_no <= len(names):
         return names[table_no - 1]
-    return f"Bàn {table_no} / Table {table_no}"
+    return vi_en("cal.table", number=table_no)
 
 
 def check_placement(*, event_session: EventSession, slot: int, table_no: int, field: str) -> None:
@@ -261,4 +262,4 @@ def require_same_event_pair(
 
 
 def forbid(detail: str) -> ProblemError:
-    return ProblemError(403, "Không có quyền / Forbidden", detail)
+    return ProblemError(403, vi_en("problem.403"), detail)

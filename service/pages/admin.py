@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from service.core.database import SessionDep
 from service.core.errors import ProblemError, invalid
+from service.core.i18n import N_, vi_en
 from service.core.settings import Settings
 from service.events.models import Event, EventSession, SessionKind
 from service.events.service import get_session_row, list_sessions
@@ -46,12 +47,12 @@ from service.suggestions.service import IndexCacheDep
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 DASHBOARD_FLASHES = {
-    "moved": "dash.flash.moved",
-    "locked": "dash.flash.locked",
-    "unlocked": "dash.flash.unlocked",
-    "cancelled": "dash.flash.cancelled",
-    "applied": "dash.flash.applied",
-    "applied_changed": "dash.flash.applied_changed",
+    "moved": N_("dash.flash.moved"),
+    "locked": N_("dash.flash.locked"),
+    "unlocked": N_("dash.flash.unlocked"),
+    "cancelled": N_("dash.flash.cancelled"),
+    "applied": N_("dash.flash.applied"),
+    "applied_changed": N_("dash.flash.applied_changed"),
 }
 
 
@@ -404,7 +405,11 @@ async def import_upload(
         return render(request, "admin_import.html", context, status_code=422)
     links = exports.to_csv(
         [
-            ["Đơn vị / Organisation", "Trang riêng / Page", "Lịch / Calendar"],
+            [
+                vi_en("import.col.organisation"),
+                vi_en("import.col.page"),
+                vi_en("import.col.calendar"),
+            ],
             *([p.organization_name, p.page_url, p.calendar_url] for p in outcome.imported),
         ]
     )
@@ -443,7 +448,7 @@ def export_file(
         body = (
             exports.to_csv(table)
             if fmt == "csv"
-            else exports.to_xlsx([("Cuộc gặp - Meetings", table)])
+            else exports.to_xlsx([(vi_en("export.meetings_sheet", joiner=" - "), table)])
         )
     else:
         sheets = exports.table_sheets(event, board.grids)

@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from service.core.i18n import vi_en
 from service.events.models import Event
 from service.kit.csv_safety import safe_cell
 from service.pages import i18n
@@ -42,21 +43,21 @@ def _local(value: datetime, zone: ZoneInfo, fmt: str) -> str:
 
 
 MEETING_HEADER = [
-    "Mã / ID",
-    "Phiên / Session",
-    "Ngày / Date",
-    "Bắt đầu / Start",
-    "Kết thúc / End",
-    "Khung giờ / Slot",
-    "Bàn / Table",
-    "Bên A / Party A",
-    "Quốc gia A / Country A",
-    "Bên B / Party B",
-    "Quốc gia B / Country B",
-    "Phiên dịch / Interpreter",
-    "Trạng thái / Status",
-    "Khoá / Locked",
-    "Nguồn / Source",
+    vi_en("export.col.id"),
+    vi_en("export.col.session"),
+    vi_en("export.col.date"),
+    vi_en("export.col.start"),
+    vi_en("export.col.end"),
+    vi_en("export.col.slot"),
+    vi_en("export.col.table"),
+    vi_en("export.col.party_a"),
+    vi_en("export.col.country_a"),
+    vi_en("export.col.party_b"),
+    vi_en("export.col.country_b"),
+    vi_en("export.col.interpreter"),
+    vi_en("export.col.status"),
+    vi_en("export.col.locked"),
+    vi_en("export.col.source"),
 ]
 
 
@@ -96,11 +97,11 @@ class TableSheet:
 
 
 SHEET_HEADER = [
-    "Khung giờ / Slot",
-    "Giờ / Time",
-    "Bên A / Party A",
-    "Bên B / Party B",
-    "Phiên dịch / Interpreter",
+    vi_en("export.col.slot"),
+    vi_en("export.col.time"),
+    vi_en("export.col.party_a"),
+    vi_en("export.col.party_b"),
+    vi_en("export.col.interpreter"),
 ]
 
 
@@ -135,7 +136,9 @@ def table_sheets(event: Event, grids: Sequence[GridSession]) -> list[TableSheet]
 
 def tables_flat(sheets: Sequence[TableSheet]) -> list[list[Cell]]:
     """All table sheets in one CSV: session and table columns in front."""
-    body: list[list[Cell]] = [["Phiên / Session", "Bàn / Table", *SHEET_HEADER]]
+    body: list[list[Cell]] = [
+        [vi_en("export.col.session"), vi_en("export.col.table"), *SHEET_HEADER]
+    ]
     for sheet in sheets:
         body.extend([sheet.session_title, sheet.table, *row] for row in sheet.rows[1:])
     return body

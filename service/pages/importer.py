@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from service.core.errors import ProblemError
+from service.core.i18n import vi_en
 from service.events.models import Event
 from service.kit.folding import fold, nfc
 from service.organizations.models import Organization, OrganizationCreate, OrganizationKind
@@ -124,17 +125,19 @@ def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, dict[str, st
     try:
         header = next(table)
     except StopIteration as exc:
-        raise ImportFileError("tệp trống / the file is empty") from exc
+        raise ImportFileError(vi_en("import.err.empty_file")) from exc
     names = [_cell_text(h).lower().replace(" ", "_") for h in header]
     unknown = [n for n in names if n and n not in COLUMNS]
     if unknown:
         raise ImportFileError(
-            f"cột không hợp lệ / unknown columns: {', '.join(unknown)} "
-            f"(cần / expected: {', '.join(COLUMNS)})"
+            vi_en("import.err.unknown_columns")
+            + f": {', '.join(unknown)} ("
+            + vi_en("import.err.expected")
+            + f": {', '.join(COLUMNS)})"
         )
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
-        raise ImportFileError(f"thiếu cột / missing columns: {', '.join(missing)}")
+        raise ImportFileError(vi_en("import.err.missing_columns") + ": " + ", ".join(missing))
     count = 0
     for number, values in enumerate(table, start=2):
         cells = {
@@ -144,7 +147,7 @@ def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, dict[str, st
             continue
         count += 1
         if count > MAX_ROWS:
-            raise ImportFileError(f"quá {MAX_ROWS} dòng / more than {MAX_ROWS} rows")
+            raise ImportFileError(vi_en("import.err.too_many_rows", count=MAX_ROWS))
         yield number, cells
 
 
@@ -152,7 +155,7 @@ def _csv_rows(content: bytes) -> Iterator[list[str]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFileError("tệp CSV phải mã hoá UTF-8 / a CSV file must be UTF-8") from exc
+        raise ImportFileError(vi_en("import.err.not_utf8")) from exc
     try:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -164,7 +167,7 @@ def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ImportFileError("không đọc được tệp XLSX / not a readable XLSX file") from exc
+        raise ImportFileError(vi_en("import.err.bad_xlsx")) from exc
     try:
         for row in workbook.worksheets[0].iter_rows(values_only=True):
             yield list(row)
@@ -183,7 +186,7 @@ def _kind(value: str) -> OrganizationKind:
     if folded in KIND_ALIASES:
         return KIND_ALIASES[folded]
     kinds = ", ".join(k.value for k in OrganizationKind)
-    raise ValueError(f"phải là một trong / must be one of: {kinds}")
+    raise ValueError(vi_en("import.err.one_of") + ": " + kinds)
 
 
 _COUNTRY_BY_NAME = {fold(name): code for code, names in COUNTRY_NAMES.items() for name in names} | {
@@ -199,7 +202,7 @@ def _country(value: str) -> str:
         return value.upper()
     code = _COUNTRY_BY_NAME.get(fold(value))
     if code is None:
-        raise ValueError("mã quốc gia ISO 3166-1 / an ISO 3166-1 alpha-2 code: VN, KR, JP...")
+        raise ValueError(vi_en("import.err.country"))
     return code
 
 
@@ -214,7 +217,7 @@ def _number(value: str) -> float | None:
     try:
         return float(cleaned)
     except ValueError as exc:
-        raise ValueError("phải là số đô la Mỹ / a number of US dollars: 120000000") from exc
+        raise ValueError(vi_en("import.err.usd")) from exc
 
 
 def _column_of(error_loc: tuple[Any, ...]) -> str:
@@ -230,7 +233,7 @@ def _organization(
     for column, parse in (("kind", _kind), ("country", _country), ("investment_usd", _number)):
         raw = cells.get(column, "")
         if not raw and column != "investment_usd":
-            errors.append(RowError(number, column, "bắt buộc / is required"))
+            errors.append(RowError(number, column, vi_en("import.err.required")))
             continue
         try:
             data[column] = parse(raw)
@@ -261,10 +264,10 @@ def _organization(
             errors.append(RowError(number, _column_of(error["loc"]), error["msg"]))
         return None
     if org.kind is OrganizationKind.province and not org.province_code:
-        errors.append(RowError(number, "province", "tỉnh là bắt buộc / a province needs it"))
+        errors.append(RowError(number, "province", vi_en("import.err.province_required")))
         return None
     if org.kind is OrganizationKind.province and org.country != "VN":
-        errors.append(RowError(number, "country", "tỉnh của Việt Nam: VN / a province is VN"))
+        errors.append(RowError(number, "country", vi_en("import.err.province_vn")))
         return None
     return org
 
@@ -278,9 +281,7 @@ def _problem_message(exc: ProblemError) -> str:
 def _delegate(number: int, cells: dict[str, str], errors: list[RowError]) -> Delegate | None:
     if not cells.get("delegate_name"):
         if cells.get("delegate_title") or cells.get("delegate_email"):
-            errors.append(
-                RowError(number, "delegate_name", "cần tên khi có chức vụ hoặc e-mail / required")
-            )
+            errors.append(RowError(number, "delegate_name", vi_en("import.err.delegate_name")))
         return None
     try:
         return Delegate(
@@ -301,7 +302,7 @@ def _max_meetings(number: int, value: str, errors: list[RowError]) -> int | None
         parsed = int(value)
         ParticipantCreate(organization_id=0, max_meetings=parsed)
     except (ValueError, ValidationError):
-        errors.append(RowError(number, "max_meetings", "số nguyên 0-200 / a whole number 0-200"))
+        errors.append(RowError(number, "max_meetings", vi_en("import.err.max_meetings")))
         return None
     return parsed
 
@@ -323,7 +324,7 @@ def plan_import(
     for number, cells in rows:
         name, country_raw = cells.get("name", ""), cells.get("country", "")
         if not name:
-            errors.append(RowError(number, "name", "bắt buộc / is required"))
+            errors.append(RowError(number, "name", vi_en("import.err.required")))
             continue
         try:
             country = _country(country_raw) if country_raw else ""
@@ -337,11 +338,7 @@ def plan_import(
             plan = PlannedParticipant(number, key, cells, existing, organization)
             planned[key] = plan
             if existing is not None and _registered(session, event, existing):
-                errors.append(
-                    RowError(
-                        number, "name", "đã đăng ký sự kiện này / already registered for this event"
-                    )
-                )
+                errors.append(RowError(number, "name", vi_en("import.err.registered")))
         else:
             for column in ORGANIZATION_COLUMNS:
                 value = cells.get(column, "")
@@ -350,8 +347,7 @@ def plan_import(
                         RowError(
                             number,
                             column,
-                            f"khác dòng {plan.first_row} của cùng đơn vị / differs from row "
-                            f"{plan.first_row} of the same organisation",
+                            vi_en("import.err.differs_org", row=plan.first_row),
                         )
                     )
         delegate = _delegate(number, cells, errors)
@@ -364,14 +360,14 @@ def plan_import(
                     RowError(
                         number,
                         "max_meetings",
-                        f"khác dòng {plan.first_row} / differs from row {plan.first_row}",
+                        vi_en("import.err.differs", row=plan.first_row),
                     )
                 )
             plan.max_meetings = limit
     for plan in planned.values():
         if len(plan.delegates) > 50:
             errors.append(
-                RowError(plan.first_row, "delegate_name", "quá 50 người / more than 50 delegates")
+                RowError(plan.first_row, "delegate_name", vi_en("import.err.too_many_delegates"))
             )
     errors.sort(key=lambda e: (e.row, COLUMNS.index(e.column) if e.column in COLUMNS else 99))
     return list(planned.values()), errors
@@ -400,7 +396,7 @@ def import_participants(
     except ImportFileError as exc:
         return ImportOutcome(errors=[RowError(1, "", str(exc))])
     if not rows:
-        return ImportOutcome(errors=[RowError(1, "", "không có dòng dữ liệu / no data rows")])
+        return ImportOutcome(errors=[RowError(1, "", vi_en("import.err.no_rows"))])
     planned, errors = plan_import(session=session, event=event, rows=rows)
     if errors:
         return ImportOutcome(errors=errors)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from service.calendars.service import addresses, participant_feed_url
+from service.core import i18n
 from service.events.models import Event
 from service.meeting_requests.models import RequestStatus
 from service.meeting_requests.service import (
@@ -71,10 +72,18 @@ def profile(*, session: Session, participant: Participant, lang: str) -> Profile
     province = session.get(Province, org.province_code) if org.province_code else None
     names = sector_names(session=session) if org.sectors else {}
     sectors = [
-        (code, names[code][1 if lang == "en" else 0] if code in names else "")
+        (code, names[code][0 if lang == "vi" else 1] if code in names else "")
         for code in org.sectors
     ]
     return Profile(org, province.name if province else None, sectors)
+
+
+def own_language(*, session: Session, participant: Participant) -> str:
+    """The language the participant's page opens in: Vietnamese for a Vietnamese
+    organisation, the organisation's own language when there is a catalogue for it, else
+    English (a Korean firm reads English until a Korean catalogue is added)."""
+    org = session.get(Organization, participant.organization_id)
+    return i18n.language_of_country(org.country if org else None)
 
 
 def calendar_links(*, public_url: str, token: str) -> tuple[str, str]:

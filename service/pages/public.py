@@ -19,6 +19,7 @@ from service.auth.service import participant_by_token
 from service.core.database import SessionDep
 from service.core.dependencies import shared_objects
 from service.core.errors import ProblemError, invalid
+from service.core.i18n import N_
 from service.events.models import Event, EventStatus
 from service.events.service import list_events, list_sessions
 from service.meeting_requests.models import MeetingRequest, MeetingRequestCreate
@@ -36,10 +37,10 @@ router = APIRouter(include_in_schema=False)
 # Flash messages a redirect may ask for: the query names a key, never free text, so the
 # page cannot be made to display an attacker's words.
 PARTICIPANT_FLASHES = {
-    "sent": "p.flash.sent",
-    "accepted": "p.flash.accepted",
-    "declined": "p.flash.declined",
-    "withdrawn": "p.flash.withdrawn",
+    "sent": N_("p.flash.sent"),
+    "accepted": N_("p.flash.accepted"),
+    "declined": N_("p.flash.declined"),
+    "withdrawn": N_("p.flash.withdrawn"),
 }
 
 
@@ -82,10 +83,17 @@ def _participant(session: Session, token: str) -> tuple[Participant, Event] | No
     return participant, event
 
 
+def page_language(request: Request, session: Session, participant: Participant) -> i18n.Language:
+    """?lang= or the remembered choice first, else the participant's own language."""
+    return i18n.language_of(
+        request, default=views.own_language(session=session, participant=participant)
+    )
+
+
 def _page_context(
     request: Request, session: Session, token: str, participant: Participant, event: Event
 ) -> dict[str, Any]:
-    language = i18n.language_of(request)
+    language = page_language(request, session, participant)
     about = views.profile(session=session, participant=participant, lang=language.code)
     https_url, webcal_url = views.calendar_links(
         public_url=request.app.state.settings.public_base, token=token
@@ -136,10 +144,11 @@ def participant_page(
         return not_found_page(request)
     participant, event = found
     context = _page_context(request, session, token, participant, event)
+    language = page_language(request, session, participant)
     flash_key = PARTICIPANT_FLASHES.get(done or "")
     if flash_key:
-        context["flash"] = i18n.language_of(request).t(flash_key)
-    return render(request, "participant.html", context)
+        context["flash"] = language.t(flash_key)
+    return render(request, "participant.html", context, language=language)
 
 
 @router.get("/p/{token}/agenda", response_class=HTMLResponse)
@@ -149,7 +158,8 @@ def printable_agenda(token: str, request: Request, session: SessionDep) -> Respo
         return not_found_page(request)
     participant, event = found
     context = _page_context(request, session, token, participant, event)
-    return render(request, "agenda_print.html", context)
+    language = page_language(request, session, participant)
+    return render(request, "agenda_print.html", context, language=language)
 
 
 def _form_error(request: Request, session: Session, token: str, error: ProblemError) -> Response:
@@ -160,9 +170,9 @@ def _form_error(request: Request, session: Session, token: str, error: ProblemEr
         return not_found_page(request)
     participant, event = found
     context = _page_context(request, session, token, participant, event)
-    language = i18n.language_of(request)
+    language = page_language(request, session, participant)
     context["error"] = language.t("error.conflict", detail=error.detail or error.title)
-    return render(request, "participant.html", context, status_code=error.status)
+    return render(request, "participant.html", context, status_code=error.status, language=language)
 
 
 @router.post("/p/{token}/requests", response_class=HTMLResponse)

@@ -1,5 +1,12 @@
 """Rendering a page: the Jinja2 environment, time formatting in the event's zone, the
-language cookie and the security headers every page carries."""
+language cookie and the security headers every page carries.
+
+Templates translate with Jinja2's i18n extension: ``{{ _("key", name=...) }}``. The
+gettext callable is handed in with each page's context (bound to the request's language),
+not installed on the shared environment, so two requests in two languages cannot mix. It
+fills ``{name}`` placeholders with ``str.format`` like every Python caller, and returns
+plain text that Jinja2 escapes like any other value.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
@@ -17,7 +25,13 @@ from service.pages import i18n
 PAGES_DIR: Final = Path(__file__).resolve().parent
 STATIC_DIR: Final = PAGES_DIR / "static"
 
-templates = Jinja2Templates(directory=str(PAGES_DIR / "templates"))
+templates = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(PAGES_DIR / "templates"),
+        autoescape=select_autoescape(),
+        extensions=["jinja2.ext.i18n"],
+    )
+)
 
 # Scripts and styles come from /static only (no inline code), and the pages cannot be
 # framed. The personal page's URL holds a credential: never leak it through Referer.
@@ -40,7 +54,8 @@ def local_time(value: datetime, zone: str, fmt: str = "%H:%M") -> str:
 def local_date(lang: str, value: date | datetime, zone: str | None = None) -> str:
     if isinstance(value, datetime) and zone:
         value = value.astimezone(ZoneInfo(zone))
-    return value.strftime("%Y-%m-%d") if lang == "en" else value.strftime("%d/%m/%Y")
+    vietnamese = lang == i18n.DEFAULT_LANGUAGE
+    return value.strftime("%d/%m/%Y") if vietnamese else value.strftime("%Y-%m-%d")
 
 
 def date_range(lang: str, start: date, end: date) -> str:
@@ -60,14 +75,22 @@ def url_with_lang(request: Request, lang: str) -> str:
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+    language: i18n.Language | None = None,
 ) -> HTMLResponse:
-    language = i18n.language_of(request)
+    """The page; ``language`` when the caller chose it (a personal page's own language)."""
+    language = language or i18n.language_of(request)
     lang = language.code
     full = {
         "request": request,
         "lang": lang,
         "language": language,
+        "gettext": language.t,
+        "_": language.t,
         "t": language.t,
         "tb": language.tb,
         "pick": language.pick,

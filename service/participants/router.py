@@ -8,6 +8,7 @@ from service.auth.dependencies import ActorDep, OrganizerDep
 from service.auth.service import Actor
 from service.core.database import SessionDep
 from service.core.errors import ProblemError, not_found
+from service.core.i18n import vi_en
 from service.events.service import get_event
 from service.kit.pagination import Page, PageDep
 from service.organizations.models import Organization
@@ -106,7 +107,7 @@ def update_participant(
 ) -> ParticipantPublic:
     _forbid_unless_self_or_organizer(actor, event_id, participant_id)
     if not actor.is_organizer and data.side is not None:
-        raise ProblemError(403, "Không có quyền / Forbidden", "Only organisers change the side")
+        raise ProblemError(403, vi_en("problem.403"), "Only organisers change the side")
     event = get_event(session=session, event_id=event_id)
     participant = service.get_participant(
         session=session, event_id=event_id, participant_id=participant_id

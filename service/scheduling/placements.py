@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from service.core.i18n import vi_en
 from service.meetings.models import Meeting, MeetingSource
 from service.scheduling.grid import Grid
 
@@ -76,24 +77,22 @@ class _Occupancy:
         """Why the item cannot go there, or None when it can."""
         number, table = place
         if not 1 <= number <= len(self.grid):
-            return "không có khung giờ này / no such slot"
+            return vi_en("sched.reason.no_slot")
         slot = self.grid.at(number)
         if not 1 <= table <= slot.tables:
-            return f"phiên chỉ có {slot.tables} bàn / the session has {slot.tables} tables"
+            return vi_en("sched.reason.tables", tables=slot.tables)
         if place in self.tables:
-            return "bàn đã có cuộc gặp / the table is taken"
+            return vi_en("sched.reason.table_taken")
         for participant in item.participants:
             if (participant, number) in self.busy:
-                return f"đại biểu {participant} đã có cuộc gặp / participant {participant} is busy"
+                return vi_en("sched.reason.busy", participant=participant)
             if not item.locked and number in self.unavailable.get(participant, set()):
-                return f"đại biểu {participant} vắng mặt / participant {participant} is unavailable"
+                return vi_en("sched.reason.unavailable", participant=participant)
             limit = self.limits.get(participant)
             if not item.locked and limit is not None and self.meetings[participant] >= limit:
-                return (
-                    f"đại biểu {participant} đã đủ số cuộc gặp / participant {participant} is full"
-                )
+                return vi_en("sched.reason.full", participant=participant)
         if item.language and self.interpreters[(number, item.language)] >= slot.pool(item.language):
-            return f"hết phiên dịch {item.language} / no {item.language} interpreter free"
+            return vi_en("sched.reason.no_interpreter", language=item.language)
         return None
 
     def take(self, item: Planned, place: Place) -> None:
@@ -150,7 +149,7 @@ def settle(
         if item.key in proposed:
             adjusted += 1
         reasons[item.key] = refusal or solver_reasons.get(
-            item.key, "không xếp được / could not be placed"
+            item.key, vi_en("sched.reason.not_placed")
         )
 
     def phase(

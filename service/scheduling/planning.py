@@ -34,6 +34,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from service.core.i18n import vi_en
 from service.events.models import Event, EventSession, SessionKind
 from service.events.service import list_sessions
 from service.meeting_requests.models import PreferenceKind, pair_key
@@ -49,7 +50,7 @@ from service.scheduling.models import ScheduleOptions
 from service.scheduling.placements import Place, Planned
 from service.suggestions.service import IndexCache
 
-BLOCKED = "một bên đã chặn cặp này / one side blocked this pair"
+BLOCKED = vi_en("sched.reason.blocked")
 
 
 @dataclass

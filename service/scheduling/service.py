@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from service.core.database import utcnow
 from service.core.errors import conflict
+from service.core.i18n import vi_en
 from service.events.models import Event
 from service.jobs.engine import JobEngine
 from service.jobs.models import Job
@@ -198,7 +199,7 @@ def _outcome(plan: Plan, settled: Settled) -> tuple[list[_Change], list[Unplaced
         elif place is not None:
             change(item, "add", place)
         if place is None and item.required:
-            report(item, settled.reasons.get(item.key, "không xếp được / could not be placed"))
+            report(item, settled.reasons.get(item.key, vi_en("sched.reason.not_placed")))
     return changes, unplaced
 
 

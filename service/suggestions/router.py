@@ -13,6 +13,7 @@ from matching.scoring import Suggestion
 from service.auth.dependencies import ActorDep, OrganizerDep
 from service.core.database import SessionDep
 from service.core.errors import not_found
+from service.core.i18n import vi_en
 from service.events.service import get_event
 from service.kit.csv_safety import safe_cell
 from service.meeting_requests.service import request_status_by_partner
@@ -138,16 +139,16 @@ def _pairs_csv(pairs: list[PairPublic], event_id: int) -> Response:
     writer = csv.writer(buffer)
     writer.writerow(
         [
-            "hạng / rank",
-            "bên Việt Nam / host",
-            "bên đối tác / guest",
-            "điểm / score",
-            "ngành / sector",
-            "nội dung / text",
-            "tiềm năng / potential",
-            "ngôn ngữ / language",
-            "nguyện vọng / preference",
-            "lý do / reasons",
+            vi_en("pairs.csv.rank"),
+            vi_en("pairs.csv.host"),
+            vi_en("pairs.csv.guest"),
+            vi_en("pairs.csv.score"),
+            vi_en("pairs.csv.sector"),
+            vi_en("pairs.csv.text"),
+            vi_en("pairs.csv.potential"),
+            vi_en("pairs.csv.language"),
+            vi_en("pairs.csv.preference"),
+            vi_en("pairs.csv.reasons"),
         ]
     )
     for rank, pair in enumerate(pairs, start=1):

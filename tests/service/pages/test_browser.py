@@ -126,8 +126,9 @@ def test_business_requests_partner_accepts_organiser_schedules_agenda_shows_tabl
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
 
-    # The business opens its link and asks the partner for a meeting.
-    _open(page, business["page_url"])
+    # The business opens its link (in Vietnamese: a Korean firm's page opens in English)
+    # and asks the partner for a meeting.
+    _open(page, business["page_url"] + "?lang=vi")
     assert (
         page.get_by_role("link", name="Đăng ký lịch / Subscribe")
         .get_attribute("href")

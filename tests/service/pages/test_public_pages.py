@@ -6,6 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from service.pages.i18n import LANG_COOKIE
 from tests.service.factories import create, event_payload
 from tests.service.pages.conftest import PagesEvent, place_meeting
 
@@ -86,6 +87,8 @@ def test_request_sent_then_accepted_through_the_forms(
     client: TestClient, admin_headers: dict[str, str], pages_event: PagesEvent
 ) -> None:
     guest, host = pages_event.guest, pages_event.host
+    # The foreign guest's page opens in English; this reader chose Vietnamese.
+    client.cookies.set(LANG_COOKIE, "vi")
     sent = client.post(
         f"/p/{guest['token']}/requests",
         data={"to_participant_id": str(host["id"]), "message": "Xin chào, chúng tôi muốn gặp."},
