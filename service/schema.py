@@ -6,7 +6,7 @@ from service.auth.models import OrganizerToken
 from service.changes.models import DataVersion
 from service.events.models import Event, EventSession
 from service.meeting_requests.models import MeetingRequest, PairPreference
-from service.meetings.models import Meeting, MeetingSeat
+from service.meetings.models import InterpreterSeat, Meeting, MeetingSeat
 from service.organizations.models import Organization
 from service.participants.models import Participant
 from service.reference.models import FormerProvince, Province, Sector
@@ -19,6 +19,7 @@ __all__ = [
     "Event",
     "EventSession",
     "FormerProvince",
+    "InterpreterSeat",
     "Meeting",
     "MeetingRequest",
     "MeetingSeat",
