@@ -110,6 +110,7 @@ TimeZoneName = Annotated[
     Field(examples=["Asia/Ho_Chi_Minh"]),
 ]
 
+
 def _province_code(value: object) -> object:
     # JSON clients and spreadsheets send a code as a number (24 for "24", 1 for "01").
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 99:

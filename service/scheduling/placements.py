@@ -92,7 +92,8 @@ class _Occupancy:
                 return (
                     f"đại biểu {participant} đã đủ số cuộc gặp / participant {participant} is full"
                 )
-        if item.language and self.interpreters[(number, item.language)] >= slot.pool(item.language):
+        declared = item.language is not None and item.language in self.grid.pools
+        if declared and self.interpreters[(number, item.language)] >= slot.pool(item.language):  # type: ignore[arg-type]
             return f"hết phiên dịch {item.language} / no {item.language} interpreter free"
         return None
 
