@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import Engine
 
 from service import __version__
+from service.booking.router import router as booking_router
 from service.calendars.router import router as calendars_router
 from service.core.database import make_engine
 from service.core.errors import install_problem_handlers
@@ -57,6 +58,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     suggestions_router,
     meeting_requests_router,
     schedule_router,
+    booking_router,
 )
 
 

@@ -357,3 +357,58 @@ def require_same_event_pair(
 
 def forbid(detail: str) -> ProblemError:
     return ProblemError(403, "Không có quyền / Forbidden", detail)
+
+
+# ---------------------------------------------------------------- occupancy (live booking)
+
+
+def busy_seats(*, session: Session, participant_ids: Iterable[int]) -> list[tuple[int, int, int]]:
+    """(participant, session, slot) of every live meeting of the participants (read
+    through the seats' UNIQUE(participant, session, slot) index)."""
+    rows = session.exec(
+        select(MeetingSeat.participant_id, MeetingSeat.session_id, MeetingSeat.active_slot).where(
+            MeetingSeat.participant_id.in_(list(participant_ids)),  # type: ignore[attr-defined]
+            MeetingSeat.active_slot.is_not(None),  # type: ignore[union-attr]
+        )
+    ).all()
+    return [(p, s, slot) for p, s, slot in rows]  # type: ignore[misc]
+
+
+def tables_in_use(*, session: Session, session_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """Live meetings per (session, slot) (the UNIQUE(session, slot, table) index)."""
+    rows = session.exec(
+        select(Meeting.session_id, Meeting.active_slot, sa.func.count())
+        .where(
+            Meeting.session_id.in_(list(session_ids)),  # type: ignore[attr-defined]
+            Meeting.active_slot.is_not(None),  # type: ignore[union-attr]
+        )
+        .group_by(Meeting.session_id, Meeting.active_slot)
+    ).all()
+    return {(s, slot): n for s, slot, n in rows}  # type: ignore[misc]
+
+
+def interpreters_in_use(
+    *, session: Session, session_ids: Iterable[int], language: str
+) -> dict[tuple[int, int], int]:
+    """Interpreter seats of the language taken per (session, slot)."""
+    rows = session.exec(
+        select(InterpreterSeat.session_id, InterpreterSeat.active_slot, sa.func.count())
+        .where(
+            InterpreterSeat.session_id.in_(list(session_ids)),  # type: ignore[attr-defined]
+            InterpreterSeat.language == language,
+        )
+        .group_by(InterpreterSeat.session_id, InterpreterSeat.active_slot)
+    ).all()
+    return {(s, slot): n for s, slot, n in rows}  # type: ignore[misc]
+
+
+def free_table(*, session: Session, event_session: EventSession, slot: int) -> int | None:
+    """The lowest table of the session free in the slot, None when all are taken."""
+    taken = set(
+        session.exec(
+            select(Meeting.table_no).where(
+                Meeting.session_id == event_session.id, Meeting.active_slot == slot
+            )
+        ).all()
+    )
+    return next((t for t in range(1, (event_session.tables or 0) + 1) if t not in taken), None)

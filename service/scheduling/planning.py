@@ -33,7 +33,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlmodel import Session, select
 
@@ -47,7 +46,7 @@ from service.meetings.models import Meeting, MeetingSource, MeetingStatus
 from service.organizations.models import Organization
 from service.participants.models import Participant
 from service.scheduling.candidates import Candidate, candidate_pairs
-from service.scheduling.grid import Grid, build_grid, overlapping_slots
+from service.scheduling.grid import Grid, build_grid, unavailable_slots
 from service.scheduling.models import ScheduleOptions
 from service.scheduling.placements import Place, Planned
 from service.suggestions.service import IndexCache
@@ -81,13 +80,9 @@ def _participants(session: Session, event_id: int) -> dict[int, tuple[Participan
 
 
 def _unavailable(grid: Grid, participant: Participant, plenaries: list[EventSession]) -> set[int]:
-    intervals = [
-        (datetime.fromisoformat(i["start"]), datetime.fromisoformat(i["end"]))
-        for i in participant.unavailable or []
-    ]
-    if participant.attends_plenary:
-        intervals += [(s.starts_at, s.ends_at) for s in plenaries]
-    return overlapping_slots(grid, intervals)
+    return unavailable_slots(
+        grid, participant.unavailable or [], participant.attends_plenary, plenaries
+    )
 
 
 def _pairs_of(rows: Iterable[tuple[int, int]]) -> set[str]:
