@@ -273,6 +273,11 @@ ROWS: Final[tuple[Row, ...]] = (
     Row("GET", f"{API}/events/{{event_id}}/participants/{{participant_id}}/suggestions",
         "the participant, organisers", own(200)),
     Row("GET", f"{API}/events/{{event_id}}/suggestions/pairs", "organisers", organizers(200)),
+    # -- live booking
+    Row("GET", f"{API}/events/{{event_id}}/participants/{{participant_id}}/free-times",
+        "either of the two participants, organisers",
+        {ANONYMOUS: 401, PARTICIPANT: 200, PEER: 403, OUTSIDER: 403, ORGANIZER: 200},
+        query={"with": "{partner_id}"}, params={"partner_id": "partner_id"}),
     # -- calendars
     Row("GET", f"{API}/events/{{event_id}}/calendar.ics", "anyone (drafts: organisers)",
         anyone()),
