@@ -127,6 +127,22 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "p.flash.declined": ("Đã từ chối đề nghị gặp.", "Request declined."),
     "p.flash.withdrawn": ("Đã rút đề nghị gặp.", "Request withdrawn."),
     "p.requests.withdraw": ("Rút đề nghị", "Withdraw"),
+    # live booking
+    "p.live.time": ("Giờ gặp", "Meeting time"),
+    "p.live.best": ("Giờ trống tốt nhất", "Best free time"),
+    "p.live.proposed": ("bên kia đề xuất", "proposed"),
+    "p.live.none": (
+        "Hai bên không còn giờ trống chung; ban tổ chức sẽ xếp lịch sau.",
+        "No common free time is left; the organisers will schedule it.",
+    ),
+    "p.live.propose": ("Đề xuất giờ gặp", "Propose a time"),
+    "p.live.any": ("Để bên kia chọn", "Let them choose"),
+    "p.live.unplaced": ("Chưa có giờ gặp", "No time yet"),
+    "p.flash.booked": ("Đã chấp nhận và đặt lịch gặp.", "Accepted and booked."),
+    "p.flash.unplaced": (
+        "Đã chấp nhận; chưa có giờ gặp – xem lý do trong danh sách đề nghị.",
+        "Accepted; no time yet – see why in the requests.",
+    ),
     "status.pending": ("Đang chờ", "Pending"),
     "status.accepted": ("Đã chấp nhận", "Accepted"),
     "status.declined": ("Đã từ chối", "Declined"),
