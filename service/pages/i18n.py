@@ -198,6 +198,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "dash.slot": ("Khung giờ", "Slot"),
     "dash.language": ("Ngôn ngữ", "Language"),
     "dash.load": ("{used}/{capacity}", "{used}/{capacity}"),
+    "dash.need": ("cần {used}", "{used} needed"),
+    "dash.interpreters.undeclared": (
+        "chưa khai báo nhóm phiên dịch: cần bố trí",
+        "no pool declared: to be arranged",
+    ),
     "dash.grid": ("Sơ đồ bàn gặp", "Schedule grid"),
     "dash.grid.table": ("Bàn", "Table"),
     "dash.grid.empty": ("Trống", "Free"),

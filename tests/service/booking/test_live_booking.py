@@ -222,3 +222,21 @@ def test_bad_times_are_refused_and_organizer_mode_books_nothing(
     answer = accept(event, request, host).json()
     assert answer["status"] == "accepted" and answer["meeting"] is None
     assert event.meetings() == []
+
+
+def test_the_dashboard_counts_undeclared_interpreter_needs_per_slot(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    event = EventBuilder.new(client, admin_headers)
+    event.session(interpreters={}, tables=4)
+    for _ in range(3):
+        event.accepted(event.guest(languages=["ko"]), event.host(languages=["vi"]))
+    event.schedule(fill=False)
+    signin = client.post(
+        "/admin/login", data={"token": admin_headers["Authorization"][7:]}, follow_redirects=False
+    )
+    assert signin.status_code in (302, 303), signin.text
+    page = client.get(f"/admin/events/{event.id}")
+    assert page.status_code == 200
+    assert "chưa khai báo nhóm phiên dịch" in page.text
+    assert "cần 1" in page.text or "cần 2" in page.text or "cần 3" in page.text
