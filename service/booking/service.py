@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from service.core.errors import ProblemError
 from service.events.models import Event, SessionKind
@@ -131,6 +131,12 @@ def availability(*, session: Session, event: Event, a: Participant, b: Participa
     except ProblemError:
         return Availability([], NO_B2B)
     plenaries = [s for s in sessions if s.kind is SessionKind.plenary]
+    # Both organisations in one read; session.get below finds them in the identity map.
+    session.exec(
+        select(Organization).where(
+            Organization.id.in_([a.organization_id, b.organization_id])  # type: ignore[attr-defined]
+        )
+    ).all()
     language = interpreter_needed(_languages(session, a), _languages(session, b), list(grid.pools))
     people = (a, b)
     seats = booking.busy_seats(session=session, participant_ids=[p.id for p in people])  # type: ignore[misc]
@@ -244,7 +250,8 @@ def book_accepted(
         except booking.PlaceTaken:
             savepoint.rollback()
             continue
-        set_unplaced_reason(session=session, request=request, reason=None)
+        if request.unplaced_reason is not None:
+            set_unplaced_reason(session=session, request=request, reason=None)
         note = _picked_elsewhere() if picked is not None and choice.place != picked else None
         return Booked(meeting, note=note)
     else:
