@@ -12,6 +12,8 @@ requests, so the occupancy reads are not run on empty tables. Then:
 
 - free times: `--pairs` random host-guest pairs, GET .../free-times?with= one after the
   other (median, p99 of the server's answer);
+- accepts, one client: `--pairs` acceptances one after the other (the cost of one accept,
+  no queue);
 - accepts, open loop: `--clients` clients, each accepting `--per-client` requests (to
   random partners, some hosts asked by many) at an offered total of `--rate` accepts/s;
   latency from each request's scheduled send time;
@@ -370,6 +372,16 @@ def run(backend: str, args: argparse.Namespace) -> None:
             timings = in_process(url, setup.event_id, sample)
             print(f"free slots in-process, indexed: {summary(timings['indexed'])}")
             print(f"free slots in-process, scan baseline: {summary(timings['scan'])}", flush=True)
+            ids = make_requests(setup, random_pairs(setup, args.pairs, rng, used))
+            latencies = []
+            with httpx.Client(base_url=server.base_url, timeout=60) as client:
+                for request_id in ids:
+                    started = time.perf_counter()
+                    client.post(
+                        f"{API}/meeting-requests/{request_id}/accept", headers=server.admin_headers
+                    )
+                    latencies.append(time.perf_counter() - started)
+            print(f"accept, one client, one at a time: {summary(latencies)}", flush=True)
             total = args.clients * args.per_client
             ids = make_requests(setup, random_pairs(setup, total, rng, used))
             batches = [ids[i :: args.clients] for i in range(args.clients)]
