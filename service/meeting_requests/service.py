@@ -323,6 +323,19 @@ def answer_request(
     return request
 
 
+def clear_unplaced_reasons(*, session: Session, request_ids: list[int]) -> None:
+    """The requests now have a meeting: their live-booking reasons no longer hold."""
+    if request_ids:
+        session.execute(
+            sa.update(MeetingRequest)
+            .where(
+                MeetingRequest.id.in_(request_ids),  # type: ignore[union-attr]
+                MeetingRequest.unplaced_reason.is_not(None),  # type: ignore[union-attr]
+            )
+            .values(unplaced_reason=None)
+        )
+
+
 def set_unplaced_reason(
     *, session: Session, request: MeetingRequest, reason: dict[str, str] | None
 ) -> None:

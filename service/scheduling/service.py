@@ -22,7 +22,11 @@ from service.core.database import utcnow
 from service.core.errors import conflict
 from service.events.models import Event, EventSession
 from service.meeting_requests.models import pair_key
-from service.meeting_requests.service import accepted_requests, expire_stale_requests
+from service.meeting_requests.service import (
+    accepted_requests,
+    clear_unplaced_reasons,
+    expire_stale_requests,
+)
 from service.meetings import service as booking
 from service.meetings.models import Meeting, MeetingSeat, MeetingSource
 from service.scheduling.grid import Grid
@@ -231,6 +235,14 @@ def _apply(
                     commit=False,
                 )
                 entry.public.meeting_id = meeting.id
+        clear_unplaced_reasons(
+            session=session,
+            request_ids=[
+                e.item.request_id
+                for e in changes
+                if e.public.action == "add" and e.item.request_id is not None
+            ],
+        )
         session.commit()
     except sa.exc.IntegrityError as exc:
         session.rollback()

@@ -126,6 +126,14 @@ def test_nothing_free_leaves_the_request_accepted_with_a_reason(
     assert "maximum" in body["unplaced_reason"]["en"]
     stored = client.get(f"/api/v1/meeting-requests/{body['id']}", headers=admin_headers).json()
     assert stored["unplaced_reason"] == body["unplaced_reason"]
+    # Once the organiser raises the cap, the scheduler places it and the reason goes.
+    client.patch(
+        event.path(f"/participants/{host['id']}"), json={"max_meetings": 2}, headers=admin_headers
+    )
+    report = event.schedule(fill=False)
+    assert report["unplaced"] == [] and report["added"] == 1
+    stored = client.get(f"/api/v1/meeting-requests/{body['id']}", headers=admin_headers).json()
+    assert stored["unplaced_reason"] is None
 
 
 def test_the_last_interpreter_of_a_slot_goes_to_one_meeting(
