@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
+from service.booking import service as live
 from tests.service.builders import EventBuilder
 from tests.service.factories import assert_problem
 
@@ -248,3 +252,40 @@ def test_the_dashboard_counts_undeclared_interpreter_needs_per_slot(
     assert page.status_code == 200
     assert "chưa khai báo nhóm phiên dịch" in page.text
     assert "cần 1" in page.text or "cần 2" in page.text or "cần 3" in page.text
+
+
+def test_a_lost_race_rolls_back_to_the_savepoint_and_books_the_next_slot(
+    client: TestClient, admin_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a concurrent booking does to a stale read: the table (or the last interpreter)
+    seen free is taken when the insert comes; the UNIQUE constraint refuses it and the next
+    best slot is booked in the same transaction."""
+    event = live_event(client, admin_headers, tables=2, interpreters={"ko": 1})
+    first_host, first_guest = event.host(languages=["vi"]), event.guest(languages=["ko"])
+    taken = accept(event, send(event, first_guest, first_host), first_host).json()["meeting"]
+    assert (taken["slot"], taken["table"], taken["interpreter_language"]) == (1, 1, "ko")
+    # Every read of occupancy now misses the meeting just booked, as a transaction that
+    # read before the other committed would.
+    monkeypatch.setattr(live.booking, "tables_in_use", lambda **_: {})
+    monkeypatch.setattr(live.booking, "interpreters_in_use", lambda **_: {})
+    monkeypatch.setattr(live.booking, "free_table", lambda **_: 1)
+    host, guest = event.host(languages=["vi"]), event.guest(languages=["ko"])
+    answer = accept(event, send(event, guest, host), host, starts_at=SLOT_1)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["meeting"]["slot"] == 2 and body["meeting"]["table"] == 1
+    assert body["booking_note"]["en"].startswith("The time asked for is no longer free")
+    # An interpreter-only clash: table 2 is free in slot 1 but the one interpreter is not.
+    monkeypatch.setattr(live.booking, "free_table", lambda **_: 2)
+    other_host, other_guest = event.host(languages=["vi"]), event.guest(languages=["ko"])
+    body = accept(event, send(event, other_guest, other_host), other_host, starts_at=SLOT_1)
+    assert body.status_code == 200, body.text
+    assert body.json()["meeting"]["slot"] == 3
+    slots = sorted((m["slot"], m["table"]) for m in event.meetings())
+    assert slots == [(1, 1), (2, 1), (3, 2)]
+
+
+def test_interpreter_seats_are_unique_per_slot_language_and_number(db: Session) -> None:
+    constraints = sa.inspect(db.connection()).get_unique_constraints("interpreter_seat")
+    columns = {c["name"]: c["column_names"] for c in constraints}
+    assert columns["uq_interpreter_seat"] == ["session_id", "active_slot", "language", "seat_no"]
