@@ -6,7 +6,7 @@
 
 For each backend it starts `meetx serve` on loopback (SQLite: one worker; PostgreSQL: two
 workers on a fresh database), builds a live-booking event of `--participants` firms (two
-b2b sessions of 9 and 10 slots, 60 tables, a 6-strong Korean interpreter pool, a third of
+b2b sessions of 9 and 10 slots, 150 tables, a 20-strong Korean interpreter pool, a third of
 the guests speaking only Korean) and books `--prefill` meetings through accepted
 requests, so the occupancy reads are not run on empty tables. Then:
 
@@ -74,7 +74,8 @@ from tests.robustness.servers import (  # noqa: E402
     sqlite_url,
 )
 
-TABLES = 60
+TABLES = 150
+KOREAN_INTERPRETERS = 20
 SESSIONS = (
     ("2026-12-10T08:30:00+07:00", "2026-12-10T11:30:00+07:00"),  # 9 slots of 20 min
     ("2026-12-10T13:30:00+07:00", "2026-12-10T16:50:00+07:00"),  # 10 slots
@@ -118,7 +119,7 @@ def build(server: ServerProcess, url: str, participants: int) -> Setup:
                         "ends_at": ends_at,
                         "slot_minutes": 20,
                         "tables": TABLES,
-                        "interpreters": {"ko": 6},
+                        "interpreters": {"ko": KOREAN_INTERPRETERS},
                     },
                     headers=headers,
                 )
@@ -286,7 +287,7 @@ def double_bookings(url: str) -> dict[str, int]:
             sa.text(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM meeting WHERE active_slot IS NOT NULL "
                 "AND interpreter_language = 'ko' GROUP BY session_id, active_slot "
-                "HAVING COUNT(*) > 6) x"
+                f"HAVING COUNT(*) > {KOREAN_INTERPRETERS}) x"
             )
         ).scalar_one()
         meetings = db.execute(
