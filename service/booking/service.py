@@ -27,7 +27,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from service.core.errors import ProblemError
-from service.events.models import Event, SessionKind
+from service.events.models import Event, EventSession, SessionKind
 from service.events.service import list_sessions
 from service.meeting_requests.models import MeetingRequest
 from service.meeting_requests.service import check_slot_start, set_unplaced_reason
@@ -113,13 +113,13 @@ def _added_breaks(grid: Grid, busy: set[int], number: int) -> int:
     return breaks(busy | {number}) - breaks(busy)
 
 
-def _languages(session: Session, participant: Participant) -> list[str]:
-    org = session.get(Organization, participant.organization_id)
+def _languages(orgs: dict[int | None, Organization], participant: Participant) -> list[str]:
+    org = orgs.get(participant.organization_id)
     return list(org.languages or []) if org else []
 
 
-def _name(session: Session, participant: Participant) -> str:
-    org = session.get(Organization, participant.organization_id)
+def _name(orgs: dict[int | None, Organization], participant: Participant) -> str:
+    org = orgs.get(participant.organization_id)
     return org.name if org else f"#{participant.id}"
 
 
@@ -131,13 +131,16 @@ def availability(*, session: Session, event: Event, a: Participant, b: Participa
     except ProblemError:
         return Availability([], NO_B2B)
     plenaries = [s for s in sessions if s.kind is SessionKind.plenary]
-    # Both organisations in one read; session.get below finds them in the identity map.
-    session.exec(
-        select(Organization).where(
-            Organization.id.in_([a.organization_id, b.organization_id])  # type: ignore[attr-defined]
-        )
-    ).all()
-    language = interpreter_needed(_languages(session, a), _languages(session, b), list(grid.pools))
+    # Both organisations in one read, kept while they are used.
+    orgs = {
+        o.id: o
+        for o in session.exec(
+            select(Organization).where(
+                Organization.id.in_([a.organization_id, b.organization_id])  # type: ignore[attr-defined]
+            )
+        ).all()
+    }
+    language = interpreter_needed(_languages(orgs, a), _languages(orgs, b), list(grid.pools))
     people = (a, b)
     seats = booking.busy_seats(session=session, participant_ids=[p.id for p in people])  # type: ignore[misc]
     busy: dict[int, set[int]] = {p.id: set() for p in people}  # type: ignore[misc]
@@ -149,7 +152,7 @@ def availability(*, session: Session, event: Event, a: Participant, b: Participa
             busy[participant_id].add(number)
     for person in people:
         if person.max_meetings is not None and live[person.id] >= person.max_meetings:  # type: ignore[index]
-            return Availability([], _full(_name(session, person)), language)
+            return Availability([], _full(_name(orgs, person)), language)
     blocked = set().union(
         *(
             busy[p.id] | unavailable_slots(grid, p.unavailable or [], p.attends_plenary, plenaries)  # type: ignore[index]
@@ -197,6 +200,7 @@ def _best_first(free: list[Free]) -> list[Free]:
 @dataclass
 class Booked:
     meeting: Meeting | None
+    event_session: EventSession | None = None  # the meeting's session
     reason: Reason | None = None  # why nothing was booked
     note: Reason | None = None  # why not at the time asked for
 
@@ -253,7 +257,7 @@ def book_accepted(
         if request.unplaced_reason is not None:
             set_unplaced_reason(session=session, request=request, reason=None)
         note = _picked_elsewhere() if picked is not None and choice.place != picked else None
-        return Booked(meeting, note=note)
+        return Booked(meeting, event_session=choice.slot.session, note=note)
     else:
         reason = LOST_RACES
     set_unplaced_reason(session=session, request=request, reason=reason)

@@ -22,7 +22,7 @@ from service.booking import service as live
 from service.booking.models import AcceptAnswer
 from service.core.database import SessionDep
 from service.core.errors import ProblemError, invalid, not_found
-from service.events.models import BookingMode, EventSession
+from service.events.models import BookingMode
 from service.events.service import get_event
 from service.kit.pagination import Page, PageDep
 from service.meeting_requests import service
@@ -190,12 +190,11 @@ def accept_request(
     booked = live.book_accepted(
         session=session, event=event, request=request, starts_at=body.starts_at if body else None
     )
-    session.commit()
     meeting = None
     if booked.meeting is not None:
-        event_session = session.get(EventSession, booked.meeting.session_id)
-        meeting = meeting_public(booked.meeting, event_session)  # type: ignore[arg-type]
+        meeting = meeting_public(booked.meeting, booked.event_session)  # type: ignore[arg-type]
     answer = service.request_public(request, event).model_dump()
+    session.commit()
     return AcceptAnswer(**answer, meeting=meeting, booking_note=booked.note)
 
 
