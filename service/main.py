@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import Engine
 
 from service import __version__
+from service.booking.router import router as booking_router
 from service.calendars.feed_cache import FeedCache
 from service.calendars.router import router as calendars_router
 from service.core.database import make_engine
@@ -65,6 +66,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     meeting_requests_router,
     schedule_router,
     jobs_router,
+    booking_router,
 )
 
 # Every domain module that registers background tasks (service/jobs/registry.py); web

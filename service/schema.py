@@ -7,7 +7,7 @@ from service.changes.models import DataVersion
 from service.events.models import Event, EventSession
 from service.jobs.models import Job
 from service.meeting_requests.models import MeetingRequest, PairPreference
-from service.meetings.models import Meeting, MeetingSeat
+from service.meetings.models import InterpreterSeat, Meeting, MeetingSeat
 from service.organizations.models import Organization
 from service.participants.models import Participant
 from service.reference.models import FormerProvince, Province, Sector
@@ -20,6 +20,7 @@ __all__ = [
     "Event",
     "EventSession",
     "FormerProvince",
+    "InterpreterSeat",
     "Job",
     "Meeting",
     "MeetingRequest",

@@ -36,6 +36,7 @@ DOMAIN_ORDER = (
     "meeting_requests",
     "suggestions",
     "scheduling",
+    "booking",
     "calendars",
     "health",
 )

@@ -10,7 +10,15 @@ from pydantic import ValidationInfo, field_validator
 from sqlmodel import Column, Field, SQLModel
 
 from service.core.database import UTCDateTime, utcnow
-from service.kit.fields import CountryCode, LanguageCode, LongText, Name, ShortText, TimeZoneName
+from service.kit.fields import (
+    CountryCode,
+    LanguageCode,
+    LongText,
+    Name,
+    ProvinceRef,
+    ShortText,
+    TimeZoneName,
+)
 
 MATCH_COMPONENTS = ("sector", "text", "potential", "language", "preference")
 
@@ -19,6 +27,11 @@ class EventStatus(enum.StrEnum):
     draft = "draft"
     open = "open"
     closed = "closed"
+
+
+class BookingMode(enum.StrEnum):
+    organizer = "organizer"  # accepted requests wait for the organiser's scheduler run
+    live = "live"  # an accepted request is booked at once
 
 
 class SessionKind(enum.StrEnum):
@@ -51,7 +64,7 @@ class EventCreate(EventBase):
     partner_country: CountryCode = Field(
         max_length=2, description="ISO 3166-1 alpha-2 of the partner country, or EU"
     )
-    host_province: Name | None = Field(
+    host_province: ProvinceRef | None = Field(
         default=None,
         description="Code ('24'), current name ('Bắc Ninh') or former name ('Bắc Giang')",
         schema_extra={"examples": ["24"]},
@@ -93,6 +106,11 @@ class EventUpdate(SQLModel):
     allow_same_side: bool | None = None
     request_expiry_hours: int | None = Field(default=None, ge=1, le=24 * 30)
     max_pending_requests: int | None = Field(default=None, ge=1, le=1000)
+    booking_mode: BookingMode | None = Field(
+        default=None,
+        description="`organizer`: accepted requests wait for the scheduler; `live`: "
+        "accepting a request books the meeting at once",
+    )
     match_weights: dict[str, float] | None = Field(
         default=None,
         description="Weights of the match components: sector, text, potential, language, "
@@ -134,6 +152,14 @@ class Event(EventBase, table=True):
     match_weights: dict[str, float] | None = Field(
         default=None, sa_type=sa.JSON, description="Per-event weights of the match components"
     )
+    booking_mode: BookingMode = Field(
+        default=BookingMode.organizer,
+        sa_column=Column(
+            sa.Enum(BookingMode, native_enum=False, length=16),
+            nullable=False,
+            server_default=BookingMode.organizer.value,
+        ),
+    )
     search_text: str = Field(default="", max_length=1200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -147,6 +173,7 @@ class EventPublic(EventBase):
     allow_same_side: bool
     request_expiry_hours: int
     max_pending_requests: int
+    booking_mode: BookingMode
     match_weights: dict[str, float] | None = None
     calendar_url: str | None = None
     created_at: datetime

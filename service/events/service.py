@@ -23,7 +23,7 @@ from service.events.models import (
     SessionPublic,
     SessionUpdate,
 )
-from service.kit.folding import like_pattern, search_key
+from service.kit.folding import search_key, words_match
 from service.reference.models import Province
 from service.reference.service import resolve_province
 
@@ -81,8 +81,9 @@ def list_events(
     statement = select(Event)
     if not include_drafts:
         statement = statement.where(Event.status != EventStatus.draft)
-    if query and query.strip():
-        statement = statement.where(Event.search_text.like(like_pattern(query), escape="\\"))  # type: ignore[attr-defined]
+    condition = words_match(query or "", Event.search_text)  # type: ignore[arg-type]
+    if condition is not None:
+        statement = statement.where(condition)
     if status is not None:
         statement = statement.where(Event.status == status)
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from service.auth.dependencies import OrganizerDep
 from service.core.database import SessionDep
@@ -48,7 +50,7 @@ def event_jobs(
     session: SessionDep,
     _: OrganizerDep,
     page: PageDep,
-    kind: str | None = None,
+    kind: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Page[JobRead]:
     get_event(session=session, event_id=event_id)
     rows, total = list_jobs(

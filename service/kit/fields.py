@@ -110,6 +110,25 @@ TimeZoneName = Annotated[
     Field(examples=["Asia/Ho_Chi_Minh"]),
 ]
 
+
+def _province_code(value: object) -> object:
+    # JSON clients and spreadsheets send a code as a number (24 for "24", 1 for "01").
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 99:
+        return f"{value:02d}"
+    return value
+
+
+ProvinceRef = Annotated[
+    str,
+    BeforeValidator(_province_code),
+    BeforeValidator(_nfc),
+    StringConstraints(min_length=1, max_length=200),
+    AfterValidator(_no_control_chars),
+    AfterValidator(_single_line),
+    Field(description="Province code ('24' or 24), current or former name"),
+]
+"""A province given by code (string or number), current name or former name."""
+
 Url = Annotated[
     str,
     BeforeValidator(_nfc),

@@ -34,6 +34,12 @@ class MeetingRequestBase(SQLModel):
 
 
 class MeetingRequestCreate(MeetingRequestBase):
+    proposed_times: list[datetime] = Field(
+        default_factory=list,
+        max_length=3,
+        description="Up to 3 slot starts of the event's b2b sessions the sender proposes; "
+        "a naive time is read in the event's time zone",
+    )
     model_config = {  # type: ignore[assignment]
         "json_schema_extra": {
             "examples": [
@@ -41,6 +47,7 @@ class MeetingRequestCreate(MeetingRequestBase):
                     "from_participant_id": 12,
                     "to_participant_id": 3,
                     "message": "Chúng tôi tìm nhà cung cấp linh kiện điện tử tại Bắc Ninh.",
+                    "proposed_times": ["2026-12-10T09:45:00+07:00"],
                 }
             ]
         }
@@ -63,22 +70,49 @@ class MeetingRequest(MeetingRequestBase, table=True):
     pending_pair: str | None = Field(
         default=None, max_length=40, description="'low:high' while pending, else NULL"
     )
+    proposed_times: list[str] | None = Field(
+        default=None, sa_type=sa.JSON, description="UTC ISO 8601 slot starts the sender proposed"
+    )
+    unplaced_reason: dict[str, str] | None = Field(
+        default=None,
+        sa_type=sa.JSON,
+        description="Live booking: why the accepted request has no meeting yet {vi, en}",
+    )
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class Reason(SQLModel):
+    vi: str
+    en: str
+
+
 class MeetingRequestPublic(MeetingRequestBase):
     id: int
     event_id: int
     status: RequestStatus
+    proposed_times: list[datetime] = Field(default_factory=list)
+    unplaced_reason: Reason | None = Field(
+        default=None,
+        description="Live booking: why the accepted request has no meeting yet",
+    )
     expires_at: datetime | None = Field(
         description="While pending: when the request expires if nobody answers"
     )
     responded_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+class AcceptBody(SQLModel):
+    starts_at: datetime | None = Field(
+        default=None,
+        description="Live booking: the time to meet, one of the proposed times or any slot "
+        "start both sides have free (see free-times); a naive time is read in the event's "
+        "time zone",
+    )
 
 
 class PreferenceKind(enum.StrEnum):

@@ -14,17 +14,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 
 from service.auth.dependencies import ActorDep
 from service.auth.service import Actor
+from service.booking import service as live
+from service.booking.models import AcceptAnswer
 from service.core.database import SessionDep
 from service.core.errors import ProblemError, invalid, not_found
 from service.core.i18n import vi_en
+from service.events.models import BookingMode
 from service.events.service import get_event
 from service.kit.pagination import Page, PageDep
 from service.meeting_requests import service
 from service.meeting_requests.models import (
+    AcceptBody,
     MeetingRequest,
     MeetingRequestCreate,
     MeetingRequestPublic,
@@ -33,6 +37,7 @@ from service.meeting_requests.models import (
     PreferencePublic,
     RequestStatus,
 )
+from service.meetings.service import meeting_public
 
 router = APIRouter(tags=["meeting requests"])
 
@@ -152,11 +157,46 @@ def _answer(
 @router.post(
     "/meeting-requests/{request_id}/accept",
     summary="Accept a request (the requested participant or an organiser)",
-    description="The accepted request becomes a required meeting for the next scheduler "
-    "run. 409 unless the request is pending.",
+    description=(
+        "409 unless the request is pending. In an event whose `booking_mode` is "
+        "`organizer`, the accepted request becomes a required meeting for the next "
+        "scheduler run. In `live` mode the meeting is booked at once, in the same "
+        "transaction: at `starts_at` when given (one of the proposed times or any slot "
+        "start both sides have free, see free-times), else at the best common free slot "
+        "(fewest added breaks, then earliest), with a free table and, where needed, an "
+        "interpreter; the answer carries `meeting`. When nothing fits, `meeting` is null, "
+        "`unplaced_reason` says why (vi, en) and the request stays accepted for the "
+        "organiser's scheduler. A `starts_at` that is not a slot start is 422."
+    ),
 )
-def accept_request(request_id: int, session: SessionDep, actor: ActorDep) -> MeetingRequestPublic:
-    return _answer(request_id, "accept", session, actor)
+def accept_request(
+    request_id: int,
+    session: SessionDep,
+    actor: ActorDep,
+    body: Annotated[AcceptBody | None, Body()] = None,
+) -> AcceptAnswer:
+    request = service.get_request(session=session, request_id=request_id)
+    _party_or_404(actor, request)
+    if not actor.is_organizer and actor.participant_id != request.to_participant_id:
+        raise _forbidden("only the requested participant accepts or declines")
+    event = get_event(session=session, event_id=request.event_id)
+    if event.booking_mode is not BookingMode.live:
+        request = service.answer_request(
+            session=session, event=event, request=request, action="accept"
+        )
+        return AcceptAnswer(**service.request_public(request, event).model_dump())
+    request = service.answer_request(
+        session=session, event=event, request=request, action="accept", commit=False
+    )
+    booked = live.book_accepted(
+        session=session, event=event, request=request, starts_at=body.starts_at if body else None
+    )
+    meeting = None
+    if booked.meeting is not None:
+        meeting = meeting_public(booked.meeting, booked.event_session)  # type: ignore[arg-type]
+    answer = service.request_public(request, event).model_dump()
+    session.commit()
+    return AcceptAnswer(**answer, meeting=meeting, booking_note=booked.note)
 
 
 @router.post(

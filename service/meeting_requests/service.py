@@ -16,8 +16,9 @@ Accepted requests become required meetings for the scheduler.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
@@ -25,6 +26,7 @@ from sqlmodel import Session, func, select
 from service.core.database import utcnow
 from service.core.errors import conflict, invalid, not_found
 from service.events.models import Event
+from service.events.service import list_sessions, local_aware, slot_times
 from service.meeting_requests.models import (
     MeetingRequest,
     MeetingRequestCreate,
@@ -81,7 +83,35 @@ def request_public(request: MeetingRequest, event: Event) -> MeetingRequestPubli
     expires_at = request.expires_at
     if request.status is RequestStatus.pending:
         expires_at = expiry_time(request, event)
-    return MeetingRequestPublic.model_validate(request, update={"expires_at": expires_at})
+    return MeetingRequestPublic.model_validate(
+        request,
+        update={
+            "expires_at": expires_at,
+            "proposed_times": [datetime.fromisoformat(t) for t in request.proposed_times or []],
+            "unplaced_reason": request.unplaced_reason,
+        },
+    )
+
+
+def slot_starts(*, session: Session, event: Event) -> dict[datetime, tuple[int, int]]:
+    """Every b2b slot start of the event (UTC) -> (session id, slot number)."""
+    starts: dict[datetime, tuple[int, int]] = {}
+    for row in list_sessions(session=session, event_id=event.id):  # type: ignore[arg-type]
+        for number, (start, _) in enumerate(slot_times(row), start=1):
+            starts.setdefault(start.astimezone(UTC), (row.id, number))  # type: ignore[arg-type]
+    return starts
+
+
+def check_slot_start(
+    *, session: Session, event: Event, value: datetime, field: str
+) -> tuple[datetime, tuple[int, int]]:
+    """The instant as UTC and its (session id, slot); 422 naming the field unless it is a
+    slot start of one of the event's b2b sessions (a naive time is read in its zone)."""
+    instant = local_aware(value, ZoneInfo(event.timezone)).astimezone(UTC)
+    found = slot_starts(session=session, event=event).get(instant)
+    if found is None:
+        raise invalid(field, "is not the start of a meeting slot of the event's b2b sessions")
+    return instant, found
 
 
 # ---------------------------------------------------------------- pairs
@@ -218,12 +248,20 @@ def create_request(*, session: Session, event: Event, data: MeetingRequestCreate
             "wait for answers or withdraw one",
             field="body.from_participant_id",
         )
+    proposed: list[str] = []
+    for index, value in enumerate(data.proposed_times):
+        instant, _ = check_slot_start(
+            session=session, event=event, value=value, field=f"body.proposed_times.{index}"
+        )
+        if instant.isoformat() not in proposed:
+            proposed.append(instant.isoformat())
     now = utcnow()
     request = MeetingRequest(
         event_id=event.id,  # type: ignore[arg-type]
         from_participant_id=a,
         to_participant_id=b,
         message=data.message,
+        proposed_times=proposed or None,
         status=RequestStatus.pending,
         pending_pair=pair_key(a, b),
         expires_at=now + timedelta(hours=event.request_expiry_hours),
@@ -260,9 +298,11 @@ _TARGET = {
 
 
 def answer_request(
-    *, session: Session, event: Event, request: MeetingRequest, action: str
+    *, session: Session, event: Event, request: MeetingRequest, action: str, commit: bool = True
 ) -> MeetingRequest:
-    """accept / decline / withdraw a pending request (409 for any other status)."""
+    """accept / decline / withdraw a pending request (409 for any other status). With
+    ``commit=False`` the change is only flushed: live booking adds the meeting to the same
+    transaction."""
     expire_stale_requests(session=session, event=event, commit=False)
     session.refresh(request)
     if request.status is not RequestStatus.pending:
@@ -275,9 +315,33 @@ def answer_request(
     request.responded_at = now
     request.updated_at = now
     session.add(request)
+    if not commit:
+        session.flush()
+        return request
     session.commit()
     session.refresh(request)
     return request
+
+
+def clear_unplaced_reasons(*, session: Session, request_ids: list[int]) -> None:
+    """The requests now have a meeting: their live-booking reasons no longer hold."""
+    if request_ids:
+        session.execute(
+            sa.update(MeetingRequest)
+            .where(
+                MeetingRequest.id.in_(request_ids),  # type: ignore[union-attr]
+                MeetingRequest.unplaced_reason.is_not(None),  # type: ignore[union-attr]
+            )
+            .values(unplaced_reason=None)
+        )
+
+
+def set_unplaced_reason(
+    *, session: Session, request: MeetingRequest, reason: dict[str, str] | None
+) -> None:
+    request.unplaced_reason = reason
+    session.add(request)
+    session.flush()
 
 
 def list_requests(

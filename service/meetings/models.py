@@ -88,6 +88,29 @@ class MeetingSeat(SQLModel, table=True):
     active_slot: int | None = Field(default=None)
 
 
+class InterpreterSeat(SQLModel, table=True):
+    """One interpreter of a declared pool, taken by a live meeting for its slot.
+
+    ``seat_no`` runs over 1..pool size of the meeting's session and language, so the
+    UNIQUE constraint lets at most pool-size meetings hold an interpreter in one slot,
+    settled by the database exactly like tables (no row lock, same on both databases).
+    Languages no session declares a pool for take no seat: they are not a limit."""
+
+    __tablename__ = "interpreter_seat"
+    __table_args__ = (
+        UniqueConstraint(
+            "session_id", "active_slot", "language", "seat_no", name="uq_interpreter_seat"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
+    session_id: int = Field(foreign_key="event_session.id")
+    active_slot: int = Field()
+    language: str = Field(max_length=3)
+    seat_no: int = Field(description="1..the session's pool size for the language")
+
+
 class MeetingPublic(SQLModel):
     id: int
     event_id: int

@@ -19,6 +19,7 @@ from service.core.i18n import vi_en
 from service.events.models import EventSession, SessionKind
 from service.events.service import slot_times
 from service.meetings.models import (
+    InterpreterSeat,
     Meeting,
     MeetingPublic,
     MeetingSeat,
@@ -52,18 +53,104 @@ def check_placement(*, event_session: EventSession, slot: int, table_no: int, fi
         raise invalid(f"{field}.table", f"must be between 1 and {event_session.tables}")
 
 
+class PlaceTaken(Exception):
+    """The place went to another booking (a UNIQUE constraint said so) or its session has
+    no interpreter left; the transaction is intact and may try another place."""
+
+
+def declared_pool(*, session: Session, event_session: EventSession, language: str) -> int | None:
+    """The interpreters for `language` in the session: None when no b2b session of the
+    event declares a pool for it (then it is no limit: the meeting is placed and flagged),
+    else the session's own count (0 when another session declares it and this one not)."""
+    own = event_session.interpreters or {}
+    if language in own:
+        return int(own[language])
+    pools = session.exec(
+        select(EventSession.interpreters).where(
+            EventSession.event_id == event_session.event_id,
+            EventSession.kind == SessionKind.b2b,
+        )
+    ).all()
+    return 0 if any(language in (p or {}) for p in pools) else None
+
+
+def _claim_interpreter(session: Session, meeting: Meeting, event_session: EventSession) -> None:
+    """A counted seat of the declared pool for the meeting's slot: the lowest number free
+    now; a concurrent booking that takes the same number loses on the UNIQUE constraint."""
+    language = meeting.interpreter_language
+    if not language or meeting.active_slot is None:
+        return
+    pool = declared_pool(session=session, event_session=event_session, language=language)
+    if pool is None:
+        return
+    taken = set(
+        session.exec(
+            select(InterpreterSeat.seat_no).where(
+                InterpreterSeat.session_id == event_session.id,
+                InterpreterSeat.active_slot == meeting.active_slot,
+                InterpreterSeat.language == language,
+            )
+        ).all()
+    )
+    free = next((n for n in range(1, pool + 1) if n not in taken), None)
+    if free is None:
+        raise PlaceTaken(f"no {language} interpreter free in that slot")
+    session.add(
+        InterpreterSeat(
+            meeting_id=meeting.id,  # type: ignore[arg-type]
+            session_id=event_session.id,  # type: ignore[arg-type]
+            active_slot=meeting.active_slot,
+            language=language,
+            seat_no=free,
+        )
+    )
+
+
+def release_interpreter(*, session: Session, meeting: Meeting) -> None:
+    """Frees the interpreter seat the meeting holds, if any (flushed at once, so a swap
+    in the same transaction can take it)."""
+    session.execute(sa.delete(InterpreterSeat).where(InterpreterSeat.meeting_id == meeting.id))
+
+
+def reclaim_interpreter(*, session: Session, meeting: Meeting, event_session: EventSession) -> None:
+    """After the meeting's interpreter language changed: drop its seat and take one for
+    the new language (409 if the declared pool is full)."""
+    release_interpreter(session=session, meeting=meeting)
+    try:
+        _claim_interpreter(session, meeting, event_session)
+        session.flush()
+    except (PlaceTaken, sa.exc.IntegrityError) as exc:
+        session.rollback()
+        raise conflict(f"meeting {meeting.id}: no interpreter free in its slot") from exc
+
+
 def _seats(meeting: Meeting) -> Iterable[int]:
     return (meeting.participant_a_id, meeting.participant_b_id)
 
 
-def _flush_or_conflict(session: Session, what: str) -> None:
+def _flush_or_conflict(session: Session, what: str, *, rollback: bool = True) -> None:
     try:
         session.flush()
     except sa.exc.IntegrityError as exc:
+        if not rollback:
+            raise PlaceTaken(str(exc.orig)) from exc
         session.rollback()
         raise conflict(
             f"{what}: the table or a participant is already booked in that slot"
         ) from exc
+
+
+def _claim_or_conflict(
+    session: Session, meeting: Meeting, event_session: EventSession, *, rollback: bool = True
+) -> None:
+    try:
+        _claim_interpreter(session, meeting, event_session)
+    except PlaceTaken as exc:
+        if not rollback:
+            raise
+        session.rollback()
+        raise conflict(f"meeting: {exc}") from exc
+    _flush_or_conflict(session, "meeting", rollback=rollback)
 
 
 def place_meeting(
@@ -79,8 +166,12 @@ def place_meeting(
     interpreter_language: str | None = None,
     locked: bool = False,
     commit: bool = True,
+    rollback_on_conflict: bool = True,
 ) -> Meeting:
-    """A new live meeting at the placement; 409 if the table or either side is taken."""
+    """A new live meeting at the placement; 409 if the table, either side or the last
+    interpreter of a declared pool is taken. With ``rollback_on_conflict=False`` it
+    raises PlaceTaken instead and leaves the transaction to the caller (who rolls back a
+    savepoint and tries elsewhere)."""
     start, end = slot_times(placement.session)[placement.slot - 1]
     meeting = Meeting(
         event_id=event_id,
@@ -99,7 +190,7 @@ def place_meeting(
         locked=locked,
     )
     session.add(meeting)
-    _flush_or_conflict(session, "meeting")
+    _flush_or_conflict(session, "meeting", rollback=rollback_on_conflict)
     for participant_id in _seats(meeting):
         session.add(
             MeetingSeat(
@@ -109,7 +200,8 @@ def place_meeting(
                 active_slot=meeting.slot,
             )
         )
-    _flush_or_conflict(session, "meeting")
+    _flush_or_conflict(session, "meeting", rollback=rollback_on_conflict)
+    _claim_or_conflict(session, meeting, placement.session, rollback=rollback_on_conflict)
     if commit:
         _commit_or_conflict(session)
     return meeting
@@ -147,6 +239,7 @@ def move_meeting(
         seat.active_slot = None
         session.add(seat)
     session.add(meeting)
+    release_interpreter(session=session, meeting=meeting)
     _flush_or_conflict(session, "move")
     meeting.session_id = placement.session.id  # type: ignore[assignment]
     meeting.slot = placement.slot
@@ -162,6 +255,7 @@ def move_meeting(
         session.add(seat)
     session.add(meeting)
     _flush_or_conflict(session, "move")
+    _claim_or_conflict(session, meeting, placement.session)
     if commit:
         _commit_or_conflict(session)
     return meeting
@@ -180,6 +274,7 @@ def cancel_meeting(*, session: Session, meeting: Meeting, commit: bool = True) -
         seat.active_slot = None
         session.add(seat)
     session.add(meeting)
+    release_interpreter(session=session, meeting=meeting)
     session.flush()
     if commit:
         session.commit()
@@ -263,3 +358,58 @@ def require_same_event_pair(
 
 def forbid(detail: str) -> ProblemError:
     return ProblemError(403, vi_en("problem.403"), detail)
+
+
+# ---------------------------------------------------------------- occupancy (live booking)
+
+
+def busy_seats(*, session: Session, participant_ids: Iterable[int]) -> list[tuple[int, int, int]]:
+    """(participant, session, slot) of every live meeting of the participants (read
+    through the seats' UNIQUE(participant, session, slot) index)."""
+    rows = session.exec(
+        select(MeetingSeat.participant_id, MeetingSeat.session_id, MeetingSeat.active_slot).where(
+            MeetingSeat.participant_id.in_(list(participant_ids)),  # type: ignore[attr-defined]
+            MeetingSeat.active_slot.is_not(None),  # type: ignore[union-attr]
+        )
+    ).all()
+    return [(p, s, slot) for p, s, slot in rows]  # type: ignore[misc]
+
+
+def tables_in_use(*, session: Session, session_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """Live meetings per (session, slot) (the UNIQUE(session, slot, table) index)."""
+    rows = session.exec(
+        select(Meeting.session_id, Meeting.active_slot, sa.func.count())
+        .where(
+            Meeting.session_id.in_(list(session_ids)),  # type: ignore[attr-defined]
+            Meeting.active_slot.is_not(None),  # type: ignore[union-attr]
+        )
+        .group_by(Meeting.session_id, Meeting.active_slot)
+    ).all()
+    return {(s, slot): n for s, slot, n in rows}  # type: ignore[misc]
+
+
+def interpreters_in_use(
+    *, session: Session, session_ids: Iterable[int], language: str
+) -> dict[tuple[int, int], int]:
+    """Interpreter seats of the language taken per (session, slot)."""
+    rows = session.exec(
+        select(InterpreterSeat.session_id, InterpreterSeat.active_slot, sa.func.count())
+        .where(
+            InterpreterSeat.session_id.in_(list(session_ids)),  # type: ignore[attr-defined]
+            InterpreterSeat.language == language,
+        )
+        .group_by(InterpreterSeat.session_id, InterpreterSeat.active_slot)
+    ).all()
+    return {(s, slot): n for s, slot, n in rows}  # type: ignore[misc]
+
+
+def free_table(*, session: Session, event_session: EventSession, slot: int) -> int | None:
+    """The lowest table of the session free in the slot, None when all are taken."""
+    taken = set(
+        session.exec(
+            select(Meeting.table_no).where(
+                Meeting.session_id == event_session.id, Meeting.active_slot == slot
+            )
+        ).all()
+    )
+    return next((t for t in range(1, (event_session.tables or 0) + 1) if t not in taken), None)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Column, Field, SQLModel
 
 from service.core.database import UTCDateTime, utcnow
-from service.kit.fields import CountryCode, LanguageCode, LongText, Name, Url
+from service.kit.fields import CountryCode, LanguageCode, LongText, Name, ProvinceRef, Url
 
 
 class OrganizationKind(enum.StrEnum):
@@ -50,9 +50,10 @@ class OrganizationBase(SQLModel):
 
 class OrganizationCreate(OrganizationBase):
     kind: OrganizationKind
-    province_code: Name | None = Field(
+    province_code: ProvinceRef | None = Field(
         default=None,
-        description="Vietnamese organisations: province code or name (current or former)",
+        description="Vietnamese organisations: province code ('24' or 24) or name (current "
+        "or former)",
     )
     sectors: list[Name] = Field(
         default_factory=list, max_length=50, description="VSIC 2018 codes: 'C' or 'C26'"
@@ -81,7 +82,7 @@ class OrganizationCreate(OrganizationBase):
 class OrganizationUpdate(SQLModel):
     name: Name | None = None
     name_en: Name | None = None
-    province_code: Name | None = None
+    province_code: ProvinceRef | None = None
     sectors: list[Name] | None = Field(default=None, max_length=50)
     languages: list[LanguageCode] | None = Field(default=None, max_length=20)
     offers: LongText | None = None

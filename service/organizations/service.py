@@ -6,7 +6,7 @@ from sqlmodel import Session, func, select
 
 from service.core.database import utcnow
 from service.core.errors import invalid, not_found
-from service.kit.folding import like_pattern, search_key
+from service.kit.folding import search_key, words_match
 from service.organizations.models import (
     Organization,
     OrganizationCreate,
@@ -107,10 +107,9 @@ def list_organizations(
     offset: int,
 ) -> tuple[list[Organization], int]:
     statement = select(Organization)
-    if query and query.strip():
-        statement = statement.where(
-            Organization.search_text.like(like_pattern(query), escape="\\")  # type: ignore[attr-defined]
-        )
+    condition = words_match(query or "", Organization.search_text)  # type: ignore[arg-type]
+    if condition is not None:
+        statement = statement.where(condition)
     if kind is not None:
         statement = statement.where(Organization.kind == kind)
     if country:

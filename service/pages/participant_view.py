@@ -7,9 +7,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from service.booking.service import availability
 from service.calendars.service import addresses, participant_feed_url
 from service.core import i18n
-from service.events.models import Event
+from service.events.models import BookingMode, Event
 from service.meeting_requests.models import RequestStatus
 from service.meeting_requests.service import (
     Direction,
@@ -45,6 +46,43 @@ class RequestView:
     counterpart: Counterpart
     message: str | None
     expires_at: datetime | None
+    unplaced_reason: tuple[str, str] | None = None  # (vi, en): live booking found no time
+    proposed: tuple[datetime, ...] = ()  # the sender's proposed times
+
+
+@dataclass(frozen=True)
+class TimeOption:
+    value: str  # ISO 8601, what the form sends back
+    starts_at: datetime
+    proposed: bool  # one of the times the sender proposed
+
+
+FREE_TIMES_SHOWN = 8
+
+
+def free_times(
+    *,
+    session: Session,
+    event: Event,
+    participant: Participant,
+    partner_id: int,
+    proposed: list[datetime] | None = None,
+) -> list[TimeOption]:
+    """In a live-booking event, the common free times with the partner (the sender's
+    proposals first, then in time order); empty otherwise."""
+    if event.booking_mode is not BookingMode.live:
+        return []
+    partner = session.get(Participant, partner_id)
+    if partner is None:
+        return []
+    found = availability(session=session, event=event, a=participant, b=partner)
+    wanted = set(proposed or [])
+    options = [
+        TimeOption(f.slot.starts_at.isoformat(), f.slot.starts_at, f.slot.starts_at in wanted)
+        for f in found.free
+    ]
+    options.sort(key=lambda o: (not o.proposed, o.starts_at))
+    return options[:FREE_TIMES_SHOWN]
 
 
 @dataclass(frozen=True)
@@ -116,7 +154,16 @@ def requests_of(*, session: Session, event: Event, participant: Participant) -> 
     )
 
     def view(r, other: int) -> RequestView:
-        return RequestView(r.id, r.status.value, people[other], r.message, r.expires_at)
+        reason = r.unplaced_reason
+        return RequestView(
+            r.id,
+            r.status.value,
+            people[other],
+            r.message,
+            r.expires_at,
+            (reason.vi, reason.en) if reason and r.status is RequestStatus.accepted else None,
+            tuple(r.proposed_times),
+        )
 
     return Requests(
         incoming=[view(r, r.from_participant_id) for r in lists[Direction.incoming]],

@@ -8,6 +8,7 @@ site cannot forge them without knowing the token. Every successful form answers 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -16,11 +17,12 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from service.auth.service import participant_by_token
+from service.booking.service import book_accepted
 from service.core.database import SessionDep
 from service.core.dependencies import shared_objects
 from service.core.errors import ProblemError, invalid
 from service.core.i18n import N_
-from service.events.models import Event, EventStatus
+from service.events.models import BookingMode, Event, EventStatus
 from service.events.service import list_events, list_sessions
 from service.meeting_requests.models import MeetingRequest, MeetingRequestCreate
 from service.meeting_requests.service import answer_request, create_request
@@ -41,6 +43,8 @@ PARTICIPANT_FLASHES = {
     "accepted": N_("p.flash.accepted"),
     "declined": N_("p.flash.declined"),
     "withdrawn": N_("p.flash.withdrawn"),
+    "booked": N_("p.flash.booked"),
+    "unplaced": N_("p.flash.unplaced"),
 }
 
 
@@ -106,7 +110,37 @@ def _page_context(
         for item in day.items
         if item.counterpart is not None and not item.cancelled
     }
+    found_suggestions = views.suggestions(
+        session=session,
+        event=event,
+        participant=participant,
+        cache=shared_objects(request.app).get(IndexCache),
+        met=met,
+    )
+    live = event.booking_mode is BookingMode.live
+
+    def times(partner_id: int, proposed: tuple = ()) -> list[views.TimeOption]:
+        return views.free_times(
+            session=session,
+            event=event,
+            participant=participant,
+            partner_id=partner_id,
+            proposed=list(proposed),
+        )
+
     return {
+        "live": live,
+        # Live booking: the common free times, offered when accepting and when sending.
+        "accept_times": {
+            r.id: times(r.counterpart.participant_id, r.proposed)
+            for r in requests.incoming
+            if live and r.status == "pending"
+        },
+        "request_times": {
+            s.participant_id: times(s.participant_id)
+            for s in found_suggestions
+            if live and s.can_request
+        },
         "token": token,
         "event": event,
         "participant": participant,
@@ -119,13 +153,7 @@ def _page_context(
         "has_meetings": views.has_meetings(days),
         "incoming": requests.incoming,
         "outgoing": requests.outgoing,
-        "suggestions": views.suggestions(
-            session=session,
-            event=event,
-            participant=participant,
-            cache=shared_objects(request.app).get(IndexCache),
-            met=met,
-        ),
+        "suggestions": found_suggestions,
         "directory": views.directory(
             session=session,
             event=event,
@@ -182,6 +210,7 @@ def send_request(
     session: SessionDep,
     to_participant_id: Annotated[int, Form()],
     message: Annotated[str, Form(max_length=5000)] = "",
+    proposed_time: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     found = _participant(session, token)
     if found is None:
@@ -192,6 +221,7 @@ def send_request(
             from_participant_id=participant.id,  # type: ignore[arg-type]
             to_participant_id=to_participant_id,
             message=message.strip() or None,
+            proposed_times=[proposed_time] if proposed_time else [],
         )
         create_request(session=session, event=event, data=data)
     except ValidationError as exc:
@@ -206,7 +236,12 @@ ANSWERS = {"accept": "accepted", "decline": "declined", "withdraw": "withdrawn"}
 
 @router.post("/p/{token}/requests/{request_id}/{action}", response_class=HTMLResponse)
 def answer(
-    token: str, request_id: int, action: str, request: Request, session: SessionDep
+    token: str,
+    request_id: int,
+    action: str,
+    request: Request,
+    session: SessionDep,
+    starts_at: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     found = _participant(session, token)
     if found is None or action not in ANSWERS:
@@ -220,8 +255,18 @@ def answer(
         answering = row.from_participant_id if action == "withdraw" else row.to_participant_id
     if row is None or answering != participant.id:
         return not_found_page(request)
+    live = action == "accept" and event.booking_mode is BookingMode.live
     try:
-        answer_request(session=session, event=event, request=row, action=action)
+        if not live:
+            answer_request(session=session, event=event, request=row, action=action)
+            return redirect(f"/p/{token}?done={ANSWERS[action]}#requests-heading")
+        chosen = datetime.fromisoformat(starts_at) if starts_at else None
+        answer_request(session=session, event=event, request=row, action=action, commit=False)
+        booked = book_accepted(session=session, event=event, request=row, starts_at=chosen)
+        session.commit()
+    except ValueError:
+        return _form_error(request, session, token, invalid("starts_at", "is not a time"))
     except ProblemError as exc:
         return _form_error(request, session, token, exc)
-    return redirect(f"/p/{token}?done={ANSWERS[action]}#requests-heading")
+    done = "booked" if booked.meeting is not None else "unplaced"
+    return redirect(f"/p/{token}?done={done}#requests-heading")

@@ -99,6 +99,9 @@ class Participant(ParticipantBase, table=True):
     )
     attends_plenary: bool = Field(default=True)
     token_hash: str = Field(max_length=64, unique=True)
+    search_text: str = Field(
+        default="", max_length=2000, description="Folded delegates' names and titles"
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
 
 from service.auth.dependencies import ActorDep, OrganizerDep
 from service.auth.service import Actor
@@ -65,13 +67,26 @@ def list_participants(
     page: PageDep,
     actor: ActorDep,
     side: Side | None = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Words that must all occur (accent- and case-insensitive) in the "
+            "organisation's name, province or country, or a delegate's name or title",
+        ),
+    ] = None,
 ) -> Page[ParticipantPublic]:
     get_event(session=session, event_id=event_id)
     if not actor.is_organizer and actor.event_id != event_id:
         # The same answer as for an unknown event: a draft event's existence stays hidden.
         raise not_found(f"event {event_id}")
     rows, total = service.list_participants(
-        session=session, event_id=event_id, side=side, limit=page.limit, offset=page.offset
+        session=session,
+        event_id=event_id,
+        side=side,
+        limit=page.limit,
+        offset=page.offset,
+        query=q,
     )
     items = [
         service.participant_public(

@@ -13,6 +13,7 @@ from service.core.errors import conflict, invalid, not_found
 from service.core.security import hash_token, new_token
 from service.events.models import Event
 from service.events.service import local_aware
+from service.kit.folding import search_key, words_match
 from service.organizations.models import Organization
 from service.participants.models import (
     Interval,
@@ -59,6 +60,7 @@ def create_participant(
         attends_plenary=data.attends_plenary,
         token_hash=hash_token(token),
     )
+    participant.search_text = delegate_search_text(participant.delegates)
     session.add(participant)
     try:
         session.commit()
@@ -89,6 +91,7 @@ def update_participant(
     changes = data.model_dump(exclude_unset=True)
     if "delegates" in changes and data.delegates is not None:
         participant.delegates = [d.model_dump(mode="json") for d in data.delegates]
+        participant.search_text = delegate_search_text(participant.delegates)
     if "unavailable" in changes and data.unavailable is not None:
         participant.unavailable = _intervals_utc(data.unavailable, ZoneInfo(event.timezone))
     for key in ("side", "max_meetings", "attends_plenary"):
@@ -108,14 +111,28 @@ def get_participant(*, session: Session, event_id: int, participant_id: int) -> 
     return participant
 
 
+def delegate_search_text(delegates: list[dict]) -> str:
+    """The folded names and titles of the delegates, searched beside the organisation's key."""
+    return search_key(*(f"{d.get('name') or ''} {d.get('title') or ''}" for d in delegates))[:2000]
+
+
 def list_participants(
-    *, session: Session, event_id: int, side: Side | None, limit: int, offset: int
+    *,
+    session: Session,
+    event_id: int,
+    side: Side | None,
+    limit: int,
+    offset: int,
+    query: str | None = None,
 ) -> tuple[list[tuple[Participant, Organization]], int]:
     statement = (
         select(Participant, Organization)
         .join(Organization, Organization.id == Participant.organization_id)  # type: ignore[arg-type]
         .where(Participant.event_id == event_id)
     )
+    condition = words_match(query or "", Organization.search_text, Participant.search_text)  # type: ignore[arg-type]
+    if condition is not None:
+        statement = statement.where(condition)
     if side is not None:
         statement = statement.where(Participant.side == side)
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()

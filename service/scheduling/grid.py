@@ -95,3 +95,19 @@ def overlapping_slots(grid: Grid, intervals: Sequence[tuple[datetime, datetime]]
         for start, end in intervals
         if start < s.ends_at and end > s.starts_at
     }
+
+
+def unavailable_slots(
+    grid: Grid,
+    unavailable: Sequence[dict],
+    attends_plenary: bool,
+    plenaries: Sequence[EventSession],
+) -> set[int]:
+    """Grid numbers a participant cannot meet in: its unavailable intervals ({start, end}
+    ISO 8601) and, if it attends them, the plenary sessions."""
+    intervals = [
+        (datetime.fromisoformat(i["start"]), datetime.fromisoformat(i["end"])) for i in unavailable
+    ]
+    if attends_plenary:
+        intervals += [(s.starts_at, s.ends_at) for s in plenaries]
+    return overlapping_slots(grid, intervals)

@@ -64,6 +64,19 @@ class UnplacedMeeting(SQLModel):
     reason: str
 
 
+class InterpreterNeed(SQLModel):
+    """Meetings placed in one slot that need an interpreter of a language no session
+    declares a pool for: not a limit, but the organiser has to find the interpreters."""
+
+    language: str
+    session_id: int
+    slot: int
+    starts_at: datetime
+    meetings: int
+    message_vi: str
+    message_en: str
+
+
 class ScheduleReport(SQLModel):
     status: str = Field(description="optimal | feasible | infeasible (from the solver)")
     dry_run: bool
@@ -83,6 +96,11 @@ class ScheduleReport(SQLModel):
     elapsed_s: float
     solver_elapsed_s: float
     changes: list[ScheduleChange]
+    interpreter_needs: list[InterpreterNeed] = Field(
+        default_factory=list,
+        description="Per language and slot: placed meetings needing an interpreter of a "
+        "language without a declared pool (not a limit; to be arranged)",
+    )
 
 
 class ScheduleRun(SQLModel, table=True):

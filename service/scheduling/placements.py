@@ -91,7 +91,8 @@ class _Occupancy:
             limit = self.limits.get(participant)
             if not item.locked and limit is not None and self.meetings[participant] >= limit:
                 return vi_en("sched.reason.full", participant=participant)
-        if item.language and self.interpreters[(number, item.language)] >= slot.pool(item.language):
+        declared = item.language is not None and item.language in self.grid.pools
+        if declared and self.interpreters[(number, item.language)] >= slot.pool(item.language):  # type: ignore[arg-type]
             return vi_en("sched.reason.no_interpreter", language=item.language)
         return None
 

@@ -18,7 +18,10 @@ Problem (the scheduler's JSON, see matching/scheduler/problem.py):
   * with ``fill``, the best suggested pairs (service/meetings/candidates.py) as optional
     meetings scored in [0, 1]. Blocked and declined pairs, pairs that already have a
     meeting or an accepted request, and pairs whose meeting was cancelled are left out;
-  * a meeting whose sides share no working language needs ``interpreter-<lang>``.
+  * a meeting whose sides share no working language needs ``interpreter-<lang>`` when a
+    session declares a pool for that language; a language no session declares is no
+    limit (a pool never declared is not a pool of zero): the meeting is placed, keeps its
+    ``interpreter_language`` and the report lists the need per language and slot.
 - objective: required meetings first, then (unless ``replan``) as few moves of existing
   meetings as possible, then the suggestions' score, then fewer breaks.
 
@@ -30,7 +33,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlmodel import Session, select
 
@@ -45,7 +47,7 @@ from service.meetings.models import Meeting, MeetingSource, MeetingStatus
 from service.organizations.models import Organization
 from service.participants.models import Participant
 from service.scheduling.candidates import Candidate, candidate_pairs
-from service.scheduling.grid import Grid, build_grid, overlapping_slots
+from service.scheduling.grid import Grid, build_grid, unavailable_slots
 from service.scheduling.models import ScheduleOptions
 from service.scheduling.placements import Place, Planned
 from service.suggestions.service import IndexCache
@@ -79,13 +81,9 @@ def _participants(session: Session, event_id: int) -> dict[int, tuple[Participan
 
 
 def _unavailable(grid: Grid, participant: Participant, plenaries: list[EventSession]) -> set[int]:
-    intervals = [
-        (datetime.fromisoformat(i["start"]), datetime.fromisoformat(i["end"]))
-        for i in participant.unavailable or []
-    ]
-    if participant.attends_plenary:
-        intervals += [(s.starts_at, s.ends_at) for s in plenaries]
-    return overlapping_slots(grid, intervals)
+    return unavailable_slots(
+        grid, participant.unavailable or [], participant.attends_plenary, plenaries
+    )
 
 
 def _pairs_of(rows: Iterable[tuple[int, int]]) -> set[str]:
@@ -280,8 +278,10 @@ def problem_json(plan: Plan, options: ScheduleOptions) -> dict:
             record["max_meetings"] = max(limit, len(locked_slots.get(pid, ())))
         participants.append(record)
 
-    needed = sorted({item.language for item in plan.items if item.language})
-    resources = {f"interpreter-{lang}": grid.pools.get(lang, 0) for lang in needed}
+    # Only declared pools are limits; a language no session declares is no resource of
+    # the problem (its meetings are placed and reported as needing an interpreter).
+    needed = sorted({item.language for item in plan.items if item.language in grid.pools})
+    resources = {f"interpreter-{lang}": grid.pools[lang] for lang in needed}
     meetings = []
     for item in plan.items:
         record = {"id": item.key, "participants": [f"p{item.a}", f"p{item.b}"]}
@@ -289,7 +289,7 @@ def problem_json(plan: Plan, options: ScheduleOptions) -> dict:
             record["required"] = True
         else:
             record["score"] = round(item.score, 3)
-        if item.language:
+        if item.language in grid.pools:
             record["needs"] = [f"interpreter-{item.language}"]
         if item.current is not None:
             record["current"] = {"slot": item.current[0], "table": item.current[1]}

@@ -54,7 +54,9 @@ def schedule_event(
     request: Request,
     jobs: JobEngineDep,
     options: ScheduleOptions | None = None,
-    prefer: Annotated[str | None, Header(description="respond-async: run as a job")] = None,
+    prefer: Annotated[
+        str | None, Header(max_length=200, description="respond-async: run as a job")
+    ] = None,
 ) -> ScheduleReport | JSONResponse:
     event = get_event(session=session, event_id=event_id)
     if prefer and "respond-async" in (p.strip().lower() for p in prefer.split(",")):

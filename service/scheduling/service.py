@@ -12,6 +12,7 @@ constraints remain the final guard: any collision rolls the whole run back with 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
@@ -22,15 +23,20 @@ from sqlmodel import Session, select
 from service.core.database import utcnow
 from service.core.errors import conflict
 from service.core.i18n import vi_en
-from service.events.models import Event
+from service.events.models import Event, EventSession
 from service.jobs.engine import JobEngine
 from service.jobs.models import Job
 from service.meeting_requests.models import pair_key
-from service.meeting_requests.service import accepted_requests, expire_stale_requests
+from service.meeting_requests.service import (
+    accepted_requests,
+    clear_unplaced_reasons,
+    expire_stale_requests,
+)
 from service.meetings import service as booking
 from service.meetings.models import Meeting, MeetingSeat, MeetingSource
 from service.scheduling.grid import Grid
 from service.scheduling.models import (
+    InterpreterNeed,
     ScheduleChange,
     ScheduleOptions,
     SchedulePlace,
@@ -232,6 +238,7 @@ def _apply(
             assert meeting is not None
             meeting.active_slot = None
             session.add(meeting)
+            booking.release_interpreter(session=session, meeting=meeting)
             for seat in session.exec(
                 select(MeetingSeat).where(MeetingSeat.meeting_id == meeting.id)
             ).all():
@@ -264,6 +271,14 @@ def _apply(
                     commit=False,
                 )
                 entry.public.meeting_id = meeting.id
+        clear_unplaced_reasons(
+            session=session,
+            request_ids=[
+                e.item.request_id
+                for e in changes
+                if e.public.action == "add" and e.item.request_id is not None
+            ],
+        )
         if last_step is not None:
             last_step()
         session.commit()
@@ -289,6 +304,12 @@ def _refresh_details(session: Session, item: Planned) -> None:
     if changed:
         meeting.updated_at = utcnow()
         session.add(meeting)
+        if meeting.active_slot is not None:
+            event_session = session.get(EventSession, meeting.session_id)
+            assert event_session is not None
+            booking.reclaim_interpreter(
+                session=session, meeting=meeting, event_session=event_session
+            )
 
 
 def _report(
@@ -323,6 +344,7 @@ def _report(
         elapsed_s=round(time.perf_counter() - started, 3),
         solver_elapsed_s=round(answer.elapsed_s, 3),
         changes=[c.public for c in changes],
+        interpreter_needs=interpreter_needs(plan, settled),
     )
 
 
@@ -349,3 +371,29 @@ def start_schedule_job(
         event_id=event_id,
         lock_key=schedule_lock(event_id),
     )
+
+
+def interpreter_needs(plan: Plan, settled: Settled) -> list[InterpreterNeed]:
+    """Placed meetings needing an interpreter of an undeclared language, per slot."""
+    counts: Counter[tuple[str, int]] = Counter()
+    for item in plan.items:
+        place = settled.places.get(item.key)
+        if place is not None and item.language and item.language not in plan.grid.pools:
+            counts[(item.language, place[0])] += 1
+    needs = []
+    for (language, number), meetings in sorted(counts.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        slot = plan.grid.at(number)
+        needs.append(
+            InterpreterNeed(
+                language=language,
+                session_id=slot.session.id,  # type: ignore[arg-type]
+                slot=slot.slot,
+                starts_at=slot.starts_at,
+                meetings=meetings,
+                message_vi=f"{meetings} cuộc gặp cần phiên dịch tiếng {language} "
+                "(chưa khai báo nhóm phiên dịch)",
+                message_en=f"{meetings} meeting(s) need a {language} interpreter "
+                "(no pool declared)",
+            )
+        )
+    return needs

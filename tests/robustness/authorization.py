@@ -278,6 +278,11 @@ ROWS: Final[tuple[Row, ...]] = (
     Row("GET", f"{API}/events/{{event_id}}/participants/{{participant_id}}/suggestions",
         "the participant, organisers", own(200)),
     Row("GET", f"{API}/events/{{event_id}}/suggestions/pairs", "organisers", organizers(200)),
+    # -- live booking
+    Row("GET", f"{API}/events/{{event_id}}/participants/{{participant_id}}/free-times",
+        "either of the two participants, organisers",
+        {ANONYMOUS: 401, PARTICIPANT: 200, PEER: 403, OUTSIDER: 403, ORGANIZER: 200},
+        query={"with": "{partner_id}"}, params={"partner_id": "partner_id"}),
     # -- calendars
     Row("GET", f"{API}/events/{{event_id}}/calendar.ics", "anyone (drafts: organisers)",
         anyone()),
@@ -374,7 +379,7 @@ def markdown_table(rows: tuple[Row, ...] = ROWS) -> str:
     header = ["method", "path", "who", *(COLUMN_TITLES[a] for a in ACTORS)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
-        path = row.path + ("?participant_id=" if row.query else "")
+        path = row.path + ("?" + "&".join(f"{key}=" for key in row.query) if row.query else "")
         cells = [row.method, f"`{path}`", row.who, *(cell_text(row.expect[a]) for a in ACTORS)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -14,8 +14,8 @@ document.addEventListener("submit", (event) => {
   }
 });
 
-// The scheduler as a background job: the dashboard's form is sent to its job address,
-// and a progress bar follows the job (GET /admin/jobs/{id}, twice a second) until it
+// The scheduler as a background job: the dashboard's "run in the background" button sends
+// the form to its job address, and a progress bar follows the job (GET /admin/jobs/{id}, twice a second) until it
 // ends, without reloading the page. Without this script the form runs in the request.
 (() => {
   const english = document.documentElement.lang === "en";
@@ -88,7 +88,10 @@ document.addEventListener("submit", (event) => {
       button.hidden = false;
     });
     form.addEventListener("submit", (event) => {
-      if (event.defaultPrevented) {
+      // Only the background button becomes a job; the preview keeps its page of changes,
+      // from which the organiser applies what was shown.
+      const background = event.submitter && event.submitter.hasAttribute("data-job-only");
+      if (event.defaultPrevented || !background) {
         return;
       }
       event.preventDefault();
