@@ -303,6 +303,37 @@ def test_unattainable_break_spread_is_reported() -> None:
     assert solution["required_placed"] == solution["required_total"] == 3
 
 
+def test_overbooked_host_keeps_the_required_meetings_that_leave_room_for_the_rest() -> None:
+    # h is asked for four required meetings and holds two. g1 can hold one meeting only,
+    # and has a scored one with k: h must drop g1's required meeting, not another one.
+    data = {
+        "slots": 4,
+        "tables": 4,
+        "participants": [
+            {"id": "h", "max_meetings": 2},
+            {"id": "g1", "max_meetings": 1},
+            *people("g2", "g3", "g4", "k"),
+        ],
+        "meetings": [
+            pair("r1", "h", "g1", required=True),
+            pair("r2", "h", "g2", required=True),
+            pair("r3", "h", "g3", required=True),
+            pair("r4", "h", "g4", required=True),
+            pair("o1", "g1", "k", score=0.9),
+            pair("o2", "g2", "k", score=0.2),
+        ],
+    }
+    solution = run(data)
+    assert (solution["required_placed"], solution["required_total"]) == (2, 4)
+    assert solution["status"] == "infeasible"
+    assert solution["required_proven"]
+    assert solution["bounds"]["required_placed"] == 2
+    assert solution["score"] == pytest.approx(1.1)
+    assert solution["bounds"]["score"] == pytest.approx(1.1)
+    placed = {a["meeting"] for a in solution["assignments"]}
+    assert "r1" not in placed and {"o1", "o2"} <= placed
+
+
 def test_break_spread_bound_is_respected_when_attainable() -> None:
     data = random_day(4)
     data["objective"] = {"minimize_breaks": True, "max_break_spread": 1}
