@@ -92,21 +92,20 @@ def selection_weights(compiled: Compiled) -> Selection | None:
     n = len(candidates)
     bounds = np.column_stack([np.zeros(n), np.ones(n)])
     required_bound = len(required)
-    if required:
-        indicator = np.zeros(n)
-        indicator[[column[k] for k in required]] = 1.0
+    indicator = np.zeros(n)
+    indicator[[column[k] for k in required]] = 1.0
+    cost = np.array([compiled.score[k] for k in candidates], dtype=float) if scored else indicator
+    # Usually every required meeting fits: one LP with all of them held decides that.
+    all_held = bounds.copy()
+    all_held[[column[k] for k in required], 0] = 1.0
+    result = _lp(-cost, rows, cols, values, limits, n, all_held)
+    if result is None and required:
         first = _lp(-indicator, rows, cols, values, limits, n, bounds)
         if first is None:
             return None
         required_bound = min(len(required), math.floor(-first.fun + 1e-6))
-        if required_bound == len(required):
-            bounds[[column[k] for k in required], 0] = 1.0
-        else:
-            add_row(-float(required_bound), [(k, -1.0) for k in required])
-    cost = np.array([compiled.score[k] for k in candidates], dtype=float)
-    if not scored:
-        cost = indicator
-    result = _lp(-cost, rows, cols, values, limits, n, bounds)
+        add_row(-float(required_bound), [(k, -1.0) for k in required])
+        result = _lp(-cost, rows, cols, values, limits, n, bounds)
     if result is None:
         return None
     return Selection(
