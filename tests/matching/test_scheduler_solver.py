@@ -337,7 +337,9 @@ def test_overbooked_host_keeps_the_required_meetings_that_leave_room_for_the_res
 def test_break_spread_bound_is_respected_when_attainable() -> None:
     data = random_day(4)
     data["objective"] = {"minimize_breaks": True, "max_break_spread": 1}
-    solution = run(data)
+    # The fair schedule comes from the break phase's search, cut by the clock: 5 s was
+    # seen to fall short on a heavily loaded machine.
+    solution = run(data, time_limit_s=10)
     spread = breaks_of(data, solution)
     active = [spread.get(p["id"], 0) for p in data["participants"] if p["id"] in spread]
     assert solution["break_spread_ok"]
