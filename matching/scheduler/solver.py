@@ -73,12 +73,15 @@ _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 # and for the neighbourhood search that precedes it; then rounds of neighbourhood search
 # and searches at the lower bound share the time left (see `_close_the_gap`).
 CORE_SHARE = 0.1
-FIRST_LNS_SHARE = 0.2
+FIRST_LNS_SHARE = 0.15
 # The first round stops after this many steps without a better schedule.
 LNS_PATIENCE = 12
 LNS_ROUND_SHARE = 0.08
 MIN_LNS_ROUND_WORK = 0.5
 FIRST_PROBE_WORK = 12.0
+QUICK_PROBE_WORK = 2.5
+# Deterministic units per second of the searches at a bound (measured 1.5-2.5).
+PROBE_DTIME_PER_SECOND = 1.5
 # The core-guided search spends 0.6-0.85 deterministic units per second (measured).
 FEW_BREAKS_DTIME_PER_SECOND = 0.6
 # Share of a phase's budget given to the search for a break-free schedule when it runs
@@ -136,7 +139,7 @@ def solve(problem: Problem, *, time_limit_s: float = 30.0) -> Solution:
         if full_model:
             spread_ok = _break_phase(compiled, state, progress, clock)
         else:
-            polish_breaks(compiled, state)
+            polish_breaks(compiled, state, deadline=clock.deadline)
             spread_ok = _spread_ok(compiled, state)
     else:
         progress.breaks = True
@@ -512,6 +515,21 @@ def _few_breaks(
     bound = solver.best_objective_bound
     lower = max(1, math.ceil(bound - 1e-6)) if math.isfinite(bound) else 1
     exact_below = with_meetings if cap is not None else None
+    # Short searches at the bound first: they often refute several bounds in a fraction
+    # of a second each (forumt-14: one to four in 0.25 s), so that the neighbourhood
+    # search below can stop as soon as it reaches the optimum.
+    while exact_below is None or lower < exact_below:
+        probe = schedule_within(
+            built, lower, seed=SEED, until=end, work=QUICK_PROBE_WORK, split=False
+        )
+        if probe.status != cp_model.INFEASIBLE:
+            if probe.status == cp_model.FEASIBLE and probe.solver is not None:
+                model.read(probe.solver, found)
+                _adopt_unless_worse(compiled, found, state)
+            break
+        lower += 1
+    if _total_breaks(compiled, state) <= lower:
+        return _spread_ok(compiled, state)
     # A first round of neighbourhood search: the first schedule can be far from the best
     # (80-95 breaks where the optimum is 5-6), and a good one must be in hand early.
     improve_timelines(
@@ -524,7 +542,7 @@ def _few_breaks(
         patience=LNS_PATIENCE,
         better=lambda a, b: _key(compiled, a) <= _key(compiled, b),
     )
-    return _close_the_gap(built, lower, compiled, state, end, exact_below, work)
+    return _close_the_gap(built, lower, compiled, state, end, exact_below, work, lower)
 
 
 def _close_the_gap(
@@ -535,6 +553,7 @@ def _close_the_gap(
     end: float,
     participants_with_meetings: int | None,
     work: float,
+    tried_directly: int,
 ) -> bool:
     """Improve the schedule and raise the proven lower bound until they meet.
 
@@ -562,6 +581,19 @@ def _close_the_gap(
             # No bound can be proven any more: improve the schedule with the time left.
             improve_timelines(built, state, seed=SEED, until=end, work=math.inf, better=better)
             break
+        if lower > 1 and (end - time.perf_counter()) * PROBE_DTIME_PER_SECOND < probe_work / 2:
+            # Too little time left for a search at the bound to conclude: the time goes to
+            # improving the schedule, which is what a short time limit returns.
+            improve_timelines(
+                built,
+                state,
+                seed=SEED + round_number,
+                until=end,
+                work=math.inf,
+                stop_at=lower,
+                better=better,
+            )
+            break
         # No hint: measured, the best schedule as a hint slows these searches down.
         probe = schedule_within(
             built,
@@ -569,6 +601,7 @@ def _close_the_gap(
             seed=SEED + round_number,
             until=end,
             work=None if lower == 1 else probe_work,
+            direct=not (lower == 1 and tried_directly == 1 and round_number == 0),
         )
         if probe.status == cp_model.INFEASIBLE:
             lower += 1

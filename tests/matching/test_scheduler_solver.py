@@ -487,6 +487,7 @@ def load_b2b_module() -> Any:
         # test gives them room, so that a busy machine does not turn a proof into a guess.
         ("ticf-13crafb.original", 3, 20),  # "at most 1" and "at most 2" refuted, 3 found
         ("ticf-13crafc.original", 1, 20),  # one model per participant who may break
+        ("forumt-14.original", 5, 10),  # forbidden slots per participant
     ],
 )
 def test_published_b2b_instance_reaches_its_optimum(
