@@ -9,18 +9,26 @@
 3. Break phase, over the set of meetings selected above: a break-free schedule is sought
    first with a dedicated model (see `contiguous.py`). When that model is proven
    infeasible, every meeting is placed and the day is one session, a core-guided search
-   finds the fewest breaks (see `few_breaks.py`). Otherwise breaks are minimised
-   directly, with the `max_break_spread` bound as a heavily penalised soft term so that the
-   search always has a schedule in hand. Neighbourhood search follows when no search
-   proved its schedule optimal.
+   finds the fewest breaks (see `few_breaks.py`): lower bounds from a core-guided search
+   and from searches at the bound (`bound_probe.py`), schedules from those searches and
+   from a neighbourhood search over timelines (`timeline_lns.py`) that keeps improving
+   the best one, so that a time limit too short for a proof still returns a good
+   schedule. Otherwise breaks are minimised directly, with the `max_break_spread` bound
+   as a heavily penalised soft term so that the search always has a schedule in hand.
+   Neighbourhood search follows when no search proved its schedule optimal.
 Required meetings that the greedy start cannot all place go through the same break-free
 search first, as it often places everyone on tight days where a plain model struggles.
+Which meetings to hold comes from an LP relaxation (`greedy.selection_weights`): the most
+required meetings first (fewer than all when popular hosts are asked for more than they
+can hold), then the best score; its values are the upper bounds the answer reports.
+With `max_break_spread`, an answer whose spread exceeds it is "infeasible".
 
 Determinism: every CP-SAT run uses one worker, a fixed seed and a deterministic-time limit
 derived from the wall-clock budget (the break-free search excepted: its trajectory does
 not depend on its limit), and runs one at a time. The same input then gives the same
 output unless the wall-clock safety limit cuts a run first (a much slower or loaded
-machine), or a neighbourhood search is cut by the clock on a very large day.
+machine), or a neighbourhood search is cut by the clock (on a very large day, or when
+the time left is too short for a search at the lower bound on breaks to conclude).
 """
 
 from __future__ import annotations
