@@ -538,7 +538,7 @@ def _few_breaks(
     # Short searches at the bound first: they often refute several bounds in a fraction
     # of a second each (forumt-14: one to four in 0.25 s), so that the neighbourhood
     # search below can stop as soon as it reaches the optimum.
-    while exact_below is None or lower < exact_below:
+    while (exact_below is None or lower < exact_below) and _total_breaks(compiled, state) > lower:
         probe = schedule_within(
             built, lower, seed=SEED, until=end, work=QUICK_PROBE_WORK, split=False
         )
