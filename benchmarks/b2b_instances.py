@@ -249,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         "breaks",
         "optimum",
         "seconds min/median/max",
+        "CPU s min/median/max",
         "valid",
         "load avg",
     ]
@@ -258,11 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     print("|".join("---" for _ in columns))
     for name in names:
         data = dzn_to_problem((args.dir / f"{name}.dzn").read_text(encoding="utf-8"))
-        statuses, breaks, seconds, valid_texts = [], [], [], []
+        statuses, breaks, seconds, cpu_seconds, valid_texts = [], [], [], [], []
         load = os.getloadavg()[0]
         for _ in range(args.runs):
-            solution, spent, _ = solve_instance(data, args.time_limit)
+            solution, spent, cpu = solve_instance(data, args.time_limit)
             seconds.append(spent)
+            cpu_seconds.append(cpu)
             statuses.append(solution["status"])
             valid, counted = validate(data, solution["assignments"])
             if solution["status"] == "infeasible" and not solution["assignments"]:
@@ -282,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
             ", ".join(dict.fromkeys(breaks)),
             "infeasible" if optimum is None else str(optimum),
             f"{min(seconds):.1f} / {statistics.median(seconds):.1f} / {max(seconds):.1f}",
+            f"{min(cpu_seconds):.1f} / {statistics.median(cpu_seconds):.1f} / "
+            f"{max(cpu_seconds):.1f}",
             ", ".join(sorted(set(valid_texts))),
             f"{load:.1f}",
         ]
