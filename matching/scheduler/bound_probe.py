@@ -42,14 +42,35 @@ class Probe:
     solver: cp_model.CpSolver | None = None
 
 
-def schedule_within(built: FewBreaksModel, bound: int, *, seed: int, until: float) -> Probe:
-    """A schedule with at most `bound` breaks, or a proof that there is none."""
+def schedule_within(
+    built: FewBreaksModel,
+    bound: int,
+    *,
+    seed: int,
+    until: float,
+    work: float | None = None,
+    hint: dict[tuple[int, int], bool] | None = None,
+    split: bool = True,
+    direct: bool = True,
+) -> Probe:
+    """A schedule with at most `bound` breaks, or a proof that there is none.
+
+    `work` bounds a search at a bound above one in deterministic time (then UNKNOWN can
+    come back before `until`); without `split`, a search at one is the direct one only,
+    bounded by `work` too; without `direct`, a search at one goes to the split at once
+    (when the direct one has been tried already); `hint` (slot literal -> value, by
+    (meeting, slot)) starts the search from a schedule.
+    """
     model = _at_most(built, bound)
-    if bound > 1:
-        return _probe(_solver(seed, until, work=None), model)
-    probe = _probe(_solver(seed, until, work=DIRECT_ONE_BREAK_WORK), model)
-    if probe.status != cp_model.UNKNOWN:
-        return probe
+    if hint:
+        for key, variable in built.slot_model.x.items():
+            model.add_hint(_same_variables(model, [variable])[0], hint.get(key, False))
+    if bound > 1 or not split:
+        return _probe(_solver(seed, until, work=work), model)
+    if direct:
+        probe = _probe(_solver(seed, until, work=DIRECT_ONE_BREAK_WORK), model)
+        if probe.status != cp_model.UNKNOWN:
+            return probe
     return _one_break(built, model, seed=seed, until=until)
 
 

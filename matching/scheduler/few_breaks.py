@@ -37,6 +37,8 @@ class FewBreaksModel:
     """Participant -> literal "no break" (participants with two or more meetings)."""
     levels: list[cp_model.IntVar] = field(default_factory=list)
     """Literals "participant p has at least j breaks"; their sum is the break count."""
+    levels_of: dict[int, list[cp_model.IntVar]] = field(default_factory=dict)
+    """The same literals by participant, j = 1, 2, ... in order."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ def build_few_breaks_model(
         else:
             model.add(no_break == 1)
         result.levels.extend(levels)
+        result.levels_of[p] = levels
     for s in range(1, slots + 1):
         terms = [busy[s - 1] for busy in busy_of.values() if not isinstance(busy[s - 1], int)]
         if len(terms) > 2 * compiled.tables:

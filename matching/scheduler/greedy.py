@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import csr_array
@@ -28,18 +32,37 @@ def priority_order(compiled: Compiled, weights: dict[int, float] | None = None) 
     return sorted(range(compiled.n_meetings), key=key)
 
 
-def selection_weights(compiled: Compiled) -> tuple[dict[int, float], float] | None:
+@dataclass(frozen=True)
+class Selection:
+    """The LP relaxation of which meetings to hold (see `selection_weights`)."""
+
+    weights: dict[int, float]
+    """LP value per meeting (1: hold it)."""
+    score_bound: float | None
+    """Upper bound on the score (thousandths) with `required_bound` required meetings
+    held; None when nothing has a score."""
+    required_bound: int
+    """Upper bound on the number of required meetings that can be placed."""
+
+
+def selection_weights(compiled: Compiled) -> Selection | None:
     """LP relaxation of which meetings to hold, ignoring which slot each one takes.
 
     Caps per participant (max_meetings and slots it can use), interpreter-slots and
-    table-slots over the day; required meetings are held. Host-guest candidate graphs are
-    bipartite, so this b-matching LP is integral or nearly so: its solution is an excellent
-    choice of meetings, where taking meetings greedily by score can be far off. Returns
-    the LP value per meeting and the LP optimum (an upper bound on the score in
-    thousandths), or None when the relaxation is infeasible or there is nothing to choose.
+    table-slots over the day. Host-guest candidate graphs are bipartite, so this
+    b-matching LP is integral or nearly so: its solution is an excellent choice of
+    meetings, where taking meetings greedily by score can be far off.
+
+    Two stages, as the objective is lexicographic: the most required meetings first
+    (all of them on most days; fewer when popular hosts are asked for more required
+    meetings than they can hold), then the highest score while holding that many. The
+    choice of which required meetings to drop is thus the one that leaves the most room
+    to the scored ones. Returns None when there is nothing to choose.
     """
     candidates = [k for k in range(compiled.n_meetings) if compiled.domain[k]]
-    if not any(compiled.score[k] for k in candidates):
+    required = [k for k in candidates if compiled.required[k]]
+    scored = any(compiled.score[k] for k in candidates)
+    if not scored and not required:
         return None
     column = {k: j for j, k in enumerate(candidates)}
     rows: list[int] = []
@@ -66,17 +89,49 @@ def selection_weights(compiled: Compiled) -> tuple[dict[int, float], float] | No
         if users:
             add_row(capacity * compiled.slots, users)
     add_row(compiled.tables * compiled.slots, [(k, 1.0) for k in candidates])
-    lower = np.array([1.0 if compiled.required[k] else 0.0 for k in candidates])
+    n = len(candidates)
+    bounds = np.column_stack([np.zeros(n), np.ones(n)])
+    required_bound = len(required)
+    indicator = np.zeros(n)
+    indicator[[column[k] for k in required]] = 1.0
+    cost = np.array([compiled.score[k] for k in candidates], dtype=float) if scored else indicator
+    # Usually every required meeting fits: one LP with all of them held decides that.
+    all_held = bounds.copy()
+    all_held[[column[k] for k in required], 0] = 1.0
+    result = _lp(-cost, rows, cols, values, limits, n, all_held)
+    if result is None and required:
+        first = _lp(-indicator, rows, cols, values, limits, n, bounds)
+        if first is None:
+            return None
+        required_bound = min(len(required), math.floor(-first.fun + 1e-6))
+        add_row(-float(required_bound), [(k, -1.0) for k in required])
+        result = _lp(-cost, rows, cols, values, limits, n, bounds)
+    if result is None:
+        return None
+    return Selection(
+        weights={k: float(result.x[column[k]]) for k in candidates},
+        score_bound=float(-result.fun) if scored else None,
+        required_bound=required_bound,
+    )
+
+
+def _lp(
+    cost: np.ndarray,
+    rows: list[int],
+    cols: list[int],
+    values: list[float],
+    limits: list[float],
+    n: int,
+    bounds: np.ndarray,
+) -> Any:
     result = linprog(
-        -np.array([compiled.score[k] for k in candidates], dtype=float),
-        A_ub=csr_array((values, (rows, cols)), shape=(len(limits), len(candidates))),
+        cost,
+        A_ub=csr_array((values, (rows, cols)), shape=(len(limits), n)),
         b_ub=np.array(limits),
-        bounds=np.column_stack([lower, np.ones(len(candidates))]),
+        bounds=bounds,
         method="highs",
     )
-    if result.status != 0:
-        return None
-    return {k: float(result.x[column[k]]) for k in candidates}, float(-result.fun)
+    return result if result.status == 0 else None
 
 
 def greedy_schedule(compiled: Compiled, weights: dict[int, float] | None = None) -> SlotState:

@@ -12,6 +12,7 @@ with the wall clock only as a safety net, so that runs are reproducible.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 
@@ -99,11 +100,16 @@ def _connected_group(
     return _grow_group(rng, neighbours, start, size=NEIGHBOURHOOD_PARTICIPANTS, fan_out=4)
 
 
-def polish_breaks(compiled: Compiled, state: SlotState, max_passes: int = 5) -> None:
-    """Move single meetings to other free slots while that removes breaks."""
+def polish_breaks(
+    compiled: Compiled, state: SlotState, max_passes: int = 5, deadline: float = math.inf
+) -> None:
+    """Move single meetings to other free slots while that removes breaks (until the
+    `deadline` on the performance counter, so that a slow machine keeps the time limit)."""
     for _ in range(max_passes):
         improved = False
         for k, s in enumerate(state.slot_of):
+            if k % 64 == 0 and time.perf_counter() >= deadline:
+                return
             if s == UNPLACED or compiled.problem.meetings[k].fixed_slot is not None:
                 continue
             current = compiled.current[k]

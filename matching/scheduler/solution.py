@@ -6,13 +6,20 @@ min breaks over participants with meetings), ``break_spread_ok`` (false only whe
 schedule within ``max_break_spread`` was found in the time limit) and ``required_proven``
 (the number of required meetings placed is proven to be the most possible; with status
 "infeasible" and ``required_proven`` false, the time limit ran out before placing them all
-or proving that it cannot be done).
+or proving that it cannot be done) and ``bounds``: upper bounds on the number of required
+meetings that can be placed and on the score with that many placed (relaxations, so the
+best possible day lies between the answer and them).
+
+Status "infeasible" also answers a problem whose ``max_break_spread`` no schedule found
+meets with every required meeting placed (``break_spread_ok`` false): as in the
+published B2B results, fairness is part of the problem, and the schedule returned is the
+best one found.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -45,6 +52,7 @@ class Solution:
     break_spread: int
     break_spread_ok: bool = True
     required_proven: bool = True
+    bounds: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +70,7 @@ class Solution:
             "break_spread": self.break_spread,
             "break_spread_ok": self.break_spread_ok,
             "required_proven": self.required_proven,
+            "bounds": dict(self.bounds),
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:

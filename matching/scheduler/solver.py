@@ -9,18 +9,26 @@
 3. Break phase, over the set of meetings selected above: a break-free schedule is sought
    first with a dedicated model (see `contiguous.py`). When that model is proven
    infeasible, every meeting is placed and the day is one session, a core-guided search
-   finds the fewest breaks (see `few_breaks.py`). Otherwise breaks are minimised
-   directly, with the `max_break_spread` bound as a heavily penalised soft term so that the
-   search always has a schedule in hand. Neighbourhood search follows when no search
-   proved its schedule optimal.
+   finds the fewest breaks (see `few_breaks.py`): lower bounds from a core-guided search
+   and from searches at the bound (`bound_probe.py`), schedules from those searches and
+   from a neighbourhood search over timelines (`timeline_lns.py`) that keeps improving
+   the best one, so that a time limit too short for a proof still returns a good
+   schedule. Otherwise breaks are minimised directly, with the `max_break_spread` bound
+   as a heavily penalised soft term so that the search always has a schedule in hand.
+   Neighbourhood search follows when no search proved its schedule optimal.
 Required meetings that the greedy start cannot all place go through the same break-free
 search first, as it often places everyone on tight days where a plain model struggles.
+Which meetings to hold comes from an LP relaxation (`greedy.selection_weights`): the most
+required meetings first (fewer than all when popular hosts are asked for more than they
+can hold), then the best score; its values are the upper bounds the answer reports.
+With `max_break_spread`, an answer whose spread exceeds it is "infeasible".
 
 Determinism: every CP-SAT run uses one worker, a fixed seed and a deterministic-time limit
 derived from the wall-clock budget (the break-free search excepted: its trajectory does
 not depend on its limit), and runs one at a time. The same input then gives the same
 output unless the wall-clock safety limit cuts a run first (a much slower or loaded
-machine), or a neighbourhood search is cut by the clock on a very large day.
+machine), or a neighbourhood search is cut by the clock (on a very large day, or when
+the time left is too short for a search at the lower bound on breaks to conclude).
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from matching.scheduler.compiled import SCORE_UNITS, Compiled, compile_problem
 from matching.scheduler.contiguous import build_contiguous_model
 from matching.scheduler.few_breaks import FewBreaksModel, build_few_breaks_model
 from matching.scheduler.greedy import (
+    Selection,
     greedy_schedule,
     placed_meetings,
     priority_order,
@@ -49,10 +58,11 @@ from matching.scheduler.neighbourhood import (
     reduce_breaks_by_neighbourhoods,
 )
 from matching.scheduler.problem import Problem
-from matching.scheduler.reasons import unplaced_reason
 from matching.scheduler.solution import Assignment, Solution, Unplaced
 from matching.scheduler.state import UNPLACED, SlotState
 from matching.scheduler.tables import assign_tables
+from matching.scheduler.timeline_lns import improve_timelines
+from matching.scheduler.unplaced_reasons import unplaced_reason
 from matching.scheduler.watch import (
     ProgressCallback,
     StopCallback,
@@ -74,15 +84,22 @@ FULL_MODEL_MAX_VARIABLES = 120_000
 SPREAD_PENALTY = 10_000
 SEED = 20261122
 _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
-# Share of the work for the core-guided search of few breaks, which proves lower bounds;
-# then most of the time left goes to reaching the bound (bound_probe.py), the rest to a
-# plain search from the best schedule when the bound is not reached.
+# Share of the work for the core-guided search of few breaks, which proves lower bounds,
+# and for the neighbourhood search that precedes it; then rounds of neighbourhood search
+# and searches at the lower bound share the time left (see `_close_the_gap`).
 CORE_SHARE = 0.1
-PROBE_SHARE = 0.95
+FIRST_LNS_SHARE = 0.15
+FIRST_BURST_WORK = 0.4
+# The first round stops after this many steps without a better schedule.
+LNS_PATIENCE = 12
+LNS_ROUND_SHARE = 0.08
+MIN_LNS_ROUND_WORK = 0.5
+FIRST_PROBE_WORK = 12.0
+QUICK_PROBE_WORK = 2.5
+# Deterministic units per second of the searches at a bound (measured 1.5-2.5).
+PROBE_DTIME_PER_SECOND = 1.5
 # The core-guided search spends 0.6-0.85 deterministic units per second (measured).
 FEW_BREAKS_DTIME_PER_SECOND = 0.6
-# The plain search after it works faster per second: its share of the work, scaled.
-PLAIN_SEARCH_WORK = 1.5
 # Share of a phase's budget given to the search for a break-free schedule when it runs
 # first, and share given to a plain feasibility search that runs before it.
 CONTIGUOUS_SHARE = 0.85
@@ -139,7 +156,8 @@ def _solve(problem: Problem, time_limit_s: float) -> Solution:
     clock = _Clock(time_limit_s)
     compiled = compile_problem(problem)
     selection = selection_weights(compiled)
-    weights, score_bound = selection if selection else (None, None)
+    weights = selection.weights if selection else None
+    score_bound = selection.score_bound if selection else None
     state = greedy_schedule(compiled, weights)
     progress = _Progress()
     full_model = sum(len(d) for d in compiled.domain) <= FULL_MODEL_MAX_VARIABLES
@@ -154,11 +172,11 @@ def _solve(problem: Problem, time_limit_s: float) -> Solution:
         if full_model:
             spread_ok = _break_phase(compiled, state, progress, clock)
         else:
-            polish_breaks(compiled, state)
+            polish_breaks(compiled, state, deadline=clock.deadline)
             spread_ok = _spread_ok(compiled, state)
     else:
         progress.breaks = True
-    return _solution(compiled, state, progress, clock, spread_ok, full_model)
+    return _solution(compiled, state, progress, clock, spread_ok, full_model, selection)
 
 
 def _selection_reached(compiled: Compiled, state: SlotState, score_bound: float | None) -> bool:
@@ -262,9 +280,23 @@ def _place_all_required(compiled: Compiled, state: SlotState, clock: _Clock) -> 
         return False
     model = SlotModel(compiled, range(compiled.n_meetings), SlotState(compiled))
     model.hint(state)
-    model.model.add(model.required_placed() <= len(required) - _unplaceable_lower_bound(compiled))
+    model.model.add(model.required_placed() <= _required_bound(compiled, None))
     model.model.maximize(model.required_placed())
     return _run(model, state, clock.remaining() * 0.4, clock)
+
+
+def _required_bound(compiled: Compiled, selection: Selection | None) -> int:
+    """Upper bound on the required meetings that can be placed: the selection LP's and
+    the per-participant count below, whichever is lower."""
+    placeable = sum(
+        1 for k in range(compiled.n_meetings) if compiled.required[k] and compiled.domain[k]
+    )
+    bound = placeable - _unplaceable_lower_bound(compiled)
+    if selection is None:
+        selection = selection_weights(compiled)
+    if selection is not None:
+        bound = min(bound, selection.required_bound)
+    return bound
 
 
 def _unplaceable_lower_bound(compiled: Compiled) -> int:
@@ -492,11 +524,23 @@ def _few_breaks(
     model.read(solver, found)
     _adopt_unless_worse(compiled, found, state)
     model.model.minimize(cp_model.LinearExpr.sum(built.levels))
-    model.hint(state)
     # Deterministic limits from the time left in whole seconds, so that small timing
     # differences of the steps before do not change the searches' trajectories.
     budget = max(0.05, end - time.perf_counter())
     work = max(1, math.floor(budget)) * FEW_BREAKS_DTIME_PER_SECOND
+    # A short burst of neighbourhood search: the first schedule is often far from the best
+    # (80-95 breaks where the optimum is 5-6) and a few steps halve it, which is what a
+    # short time limit returns if nothing else concludes.
+    improve_timelines(
+        built,
+        state,
+        seed=SEED,
+        until=end,
+        work=min(FIRST_BURST_WORK, work * 0.1),
+        better=lambda a, b: _key(compiled, a) <= _key(compiled, b),
+    )
+    model.hint(state)
+    budget = max(0.05, end - time.perf_counter())
     solver = _solver(budget * CORE_SHARE, 1)
     solver.parameters.max_deterministic_time = work * CORE_SHARE
     solver.parameters.optimize_with_core = True
@@ -516,48 +560,112 @@ def _few_breaks(
     bound = solver.best_objective_bound
     lower = max(1, math.ceil(bound - 1e-6)) if math.isfinite(bound) else 1
     exact_below = with_meetings if cap is not None else None
-    if _reach_lower_bound(built, lower, compiled, state, end, exact_below):
-        return True
-    # Not proven: a plain search from the best schedule improves it with the time left.
-    model.model.clear_hints()
-    model.hint(state)
-    remaining = max(0.05, end - time.perf_counter())
-    solver = _solver(remaining, 1)
-    solver.parameters.linearization_level = 0
-    solver.parameters.max_deterministic_time = work * (1 - CORE_SHARE) * PLAIN_SEARCH_WORK
-    if solver.solve(model.model) in _SOLVED:
-        model.read(solver, found)
-        _adopt_unless_worse(compiled, found, state)
-    return False
+    # Short searches at the bound first: they often refute several bounds in a fraction
+    # of a second each (forumt-14: one to four in 0.25 s), so that the neighbourhood
+    # search below can stop as soon as it reaches the optimum.
+    while (exact_below is None or lower < exact_below) and _total_breaks(compiled, state) > lower:
+        probe = schedule_within(
+            built, lower, seed=SEED, until=end, work=QUICK_PROBE_WORK, split=False
+        )
+        if probe.status != cp_model.INFEASIBLE:
+            if probe.status == cp_model.FEASIBLE and probe.solver is not None:
+                model.read(probe.solver, found)
+                _adopt_unless_worse(compiled, found, state)
+            break
+        lower += 1
+    if _total_breaks(compiled, state) <= lower:
+        return _spread_ok(compiled, state)
+    # A first round of neighbourhood search: the first schedule can be far from the best
+    # (80-95 breaks where the optimum is 5-6), and a good one must be in hand early.
+    improve_timelines(
+        built,
+        state,
+        seed=SEED + 1,
+        until=end,
+        work=work * FIRST_LNS_SHARE,
+        stop_at=lower,
+        patience=LNS_PATIENCE,
+        better=lambda a, b: _key(compiled, a) <= _key(compiled, b),
+    )
+    return _close_the_gap(built, lower, compiled, state, end, exact_below, work, lower)
 
 
-def _reach_lower_bound(
+def _close_the_gap(
     built: FewBreaksModel,
     lower: int,
     compiled: Compiled,
     state: SlotState,
     end: float,
     participants_with_meetings: int | None,
+    work: float,
+    tried_directly: int,
 ) -> bool:
-    """Raise the proven lower bound until a schedule meets it (see bound_probe.py).
+    """Improve the schedule and raise the proven lower bound until they meet.
 
-    True when the schedule in `state` is then proven optimal. With a per-participant cap,
-    a bound is exact only below the number of participants with meetings (someone has no
-    break, so the cap removes no fair schedule).
+    Feasibility searches at the lower bound (bound_probe.py: each either finds a schedule
+    at the bound, which is then optimal, or proves that there is none, which raises the
+    bound) alternate with rounds of neighbourhood search over timelines (timeline_lns.py:
+    the schedule improves steadily whatever the searches achieve). A search at the bound
+    has a heavy-tailed running time, so each round starts one afresh with another seed,
+    and a budget half as large again as the last one's. At
+    a bound of one the split by who breaks takes the time left.
+    True when the schedule in `state` is proven optimal.
+
+    With a per-participant cap, a bound is exact only below the number of participants
+    with meetings (someone has no break, so the cap removes no fair schedule).
     """
-    until = time.perf_counter() + (end - time.perf_counter()) * PROBE_SHARE
+    probe_work = FIRST_PROBE_WORK
+    round_number = 0
     found = SlotState(compiled)
-    while lower < _total_breaks(compiled, state) and time.perf_counter() < until:
+
+    def better(candidate: SlotState, incumbent: SlotState) -> bool:
+        return _key(compiled, candidate) <= _key(compiled, incumbent)
+
+    while _total_breaks(compiled, state) > lower and time.perf_counter() < end:
         if participants_with_meetings is not None and lower >= participants_with_meetings:
-            return False
-        probe = schedule_within(built, lower, seed=SEED, until=until)
+            # No bound can be proven any more: improve the schedule with the time left.
+            improve_timelines(built, state, seed=SEED, until=end, work=math.inf, better=better)
+            break
+        if lower > 1 and (end - time.perf_counter()) * PROBE_DTIME_PER_SECOND < probe_work / 2:
+            # Too little time left for a search at the bound to conclude: the time goes to
+            # improving the schedule, which is what a short time limit returns.
+            improve_timelines(
+                built,
+                state,
+                seed=SEED + round_number,
+                until=end,
+                work=math.inf,
+                stop_at=lower,
+                better=better,
+            )
+            break
+        # No hint: measured, the best schedule as a hint slows these searches down.
+        probe = schedule_within(
+            built,
+            lower,
+            seed=SEED + round_number,
+            until=end,
+            work=None if lower == 1 else probe_work,
+            direct=not (lower == 1 and tried_directly == 1 and round_number == 0),
+        )
         if probe.status == cp_model.INFEASIBLE:
             lower += 1
             continue
         if probe.status == cp_model.FEASIBLE and probe.solver is not None:
             built.slot_model.read(probe.solver, found)
             _adopt_unless_worse(compiled, found, state)
-        break
+            continue
+        round_number += 1
+        probe_work *= 1.5
+        improve_timelines(
+            built,
+            state,
+            seed=SEED + round_number,
+            until=end,
+            work=max(MIN_LNS_ROUND_WORK, work * LNS_ROUND_SHARE),
+            stop_at=lower,
+            better=better,
+        )
     return _total_breaks(compiled, state) <= lower and _spread_ok(compiled, state)
 
 
@@ -625,6 +733,7 @@ def _solution(
     clock: _Clock,
     spread_ok: bool,
     full_model: bool,
+    selection: Selection | None,
 ) -> Solution:
     problem = compiled.problem
     tables = assign_tables(compiled, state)
@@ -649,7 +758,10 @@ def _solution(
     )
     score_units = sum(compiled.score[k] for k in tables)
     breaks = _breaks_by_participant(compiled, state)
-    if required_placed < required_total:
+    required_bound = _required_bound(compiled, selection)
+    if required_placed < required_total or not spread_ok:
+        # Not every required meeting placed, or no schedule within max_break_spread
+        # found: the problem as posed is not met (JAIR's "infeasible" for fairness).
         status = "infeasible"
     elif (
         full_model
@@ -677,7 +789,14 @@ def _solution(
         required_total=required_total,
         break_spread=_spread(compiled, state),
         break_spread_ok=spread_ok,
+        bounds={
+            "required_placed": required_bound,
+            "score": None
+            if selection is None or selection.score_bound is None
+            else round(math.floor(selection.score_bound + 1e-6) / SCORE_UNITS, 3),
+        },
         required_proven=progress.required
+        or required_placed >= required_bound
         or all(
             k in compiled.static_reason
             for k in range(compiled.n_meetings)
