@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,6 +25,9 @@ from service.events.router import router as events_router
 from service.health.router import router as health_router
 from service.meeting_requests.router import router as meeting_requests_router
 from service.meetings.router import router as meetings_router
+from service.notifications.delivery import run_delivery_loop
+from service.notifications.mailer import Mailer
+from service.notifications.router import router as notifications_router
 from service.organizations.router import router as organizations_router
 from service.pages.router import install_pages
 from service.participants.router import router as participants_router
@@ -57,6 +61,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     suggestions_router,
     meeting_requests_router,
     schedule_router,
+    notifications_router,
 )
 
 
@@ -67,9 +72,22 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or make_engine(settings.database_url)
     logger = configure_logging(settings.log_level)
 
+    # -- notifications: one mailer per app; `meetx serve` also delivers in a thread until
+    # a job engine runs service.notifications.delivery.deliver_due.
+    mailer = Mailer.from_settings(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        if settings.mail_loop:
+            threading.Thread(
+                target=run_delivery_loop,
+                kwargs={"engine": engine, "mailer": mailer, "settings": settings, "stop": stop},
+                name="meetx-mail",
+                daemon=True,
+            ).start()
         yield
+        stop.set()
         # Graceful shutdown: uvicorn has drained in-flight requests; release connections.
         engine.dispose()
 
@@ -85,6 +103,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.logger = logger
+    app.state.mailer = mailer
     install_problem_handlers(app)
     app.include_router(health_router)
     # Each domain router straight on the app: one router between a request and its route

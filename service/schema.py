@@ -7,6 +7,7 @@ from service.changes.models import DataVersion
 from service.events.models import Event, EventSession
 from service.meeting_requests.models import MeetingRequest, PairPreference
 from service.meetings.models import Meeting, MeetingSeat
+from service.notifications.models import Mailing, NotificationConsent, OutboxMessage
 from service.organizations.models import Organization
 from service.participants.models import Participant
 from service.reference.models import FormerProvince, Province, Sector
@@ -19,11 +20,14 @@ __all__ = [
     "Event",
     "EventSession",
     "FormerProvince",
+    "Mailing",
     "Meeting",
     "MeetingRequest",
     "MeetingSeat",
+    "NotificationConsent",
     "Organization",
     "OrganizerToken",
+    "OutboxMessage",
     "PairPreference",
     "Participant",
     "Province",

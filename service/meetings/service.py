@@ -110,11 +110,11 @@ def place_meeting(
         )
     _flush_or_conflict(session, "meeting")
     if commit:
-        _commit_or_conflict(session)
+        commit_or_conflict(session)
     return meeting
 
 
-def _commit_or_conflict(session: Session) -> None:
+def commit_or_conflict(session: Session) -> None:
     try:
         session.commit()
     except sa.exc.IntegrityError as exc:
@@ -162,7 +162,7 @@ def move_meeting(
     session.add(meeting)
     _flush_or_conflict(session, "move")
     if commit:
-        _commit_or_conflict(session)
+        commit_or_conflict(session)
     return meeting
 
 

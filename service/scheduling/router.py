@@ -45,6 +45,7 @@ def schedule_event(
         event=event,
         options=options or ScheduleOptions(),
         cache=_suggestion_cache(request),
+        public_url=request.app.state.settings.public_base,
     )
 
 

@@ -24,6 +24,7 @@ from service.meeting_requests.models import pair_key
 from service.meeting_requests.service import accepted_requests, expire_stale_requests
 from service.meetings import service as booking
 from service.meetings.models import Meeting, MeetingSeat, MeetingSource
+from service.notifications.service import MeetingChange, meeting_place, notify_meeting_changes
 from service.scheduling.grid import Grid
 from service.scheduling.models import (
     ScheduleChange,
@@ -64,8 +65,11 @@ def run_schedule(
     event: Event,
     options: ScheduleOptions,
     cache: IndexCache | None = None,
+    public_url: str | None = None,
 ) -> ScheduleReport:
-    """Runs the scheduler on the event; `cache` is the app's suggestion index cache."""
+    """Runs the scheduler on the event; `cache` is the app's suggestion index cache.
+    Applied changes queue their invitations in the same transaction (links and calendar
+    UIDs on `public_url`)."""
     started = time.perf_counter()
     expire_stale_requests(session=session, event=event)
     plan = build_plan(session=session, event=event, options=options, cache=cache)
@@ -85,7 +89,7 @@ def run_schedule(
     )
     changes, unplaced = _outcome(plan, settled)
     if not options.dry_run:
-        _apply(session, plan, settled, changes, fingerprint)
+        _apply(session, plan, settled, changes, fingerprint, public_url)
     report = _report(plan, settled, answer, changes, unplaced, options, started)
     record_run(session=session, event_id=event.id, report=report)  # type: ignore[arg-type]
     return report
@@ -173,7 +177,12 @@ def _outcome(plan: Plan, settled: Settled) -> tuple[list[_Change], list[Unplaced
 
 
 def _apply(
-    session: Session, plan: Plan, settled: Settled, changes: list[_Change], fingerprint: tuple
+    session: Session,
+    plan: Plan,
+    settled: Settled,
+    changes: list[_Change],
+    fingerprint: tuple,
+    public_url: str | None = None,
 ) -> None:
     session.expire_all()
     if _fingerprint(session, plan.event.id) != fingerprint:  # type: ignore[arg-type]
@@ -185,11 +194,17 @@ def _apply(
         slot = grid.at(place[0])
         return booking.Placement(slot.session, slot.slot, place[1])
 
+    notices: list[MeetingChange] = []
     try:
         for entry in changes:
             if entry.public.action == "cancel":
+                notices.append(MeetingChange(entry.item.existing, "cancelled"))  # type: ignore[arg-type]
                 booking.cancel_meeting(session=session, meeting=entry.item.existing, commit=False)  # type: ignore[arg-type]
         moves = [e for e in changes if e.public.action == "move"]
+        before = {
+            id(e): meeting_place(session, plan.event, e.item.existing)  # type: ignore[arg-type]
+            for e in moves
+        }
         # Free every moved meeting's old place first, so meetings can trade places.
         for entry in moves:
             meeting = entry.item.existing
@@ -209,6 +224,7 @@ def _apply(
                 placement=placement(settled.places[entry.item.key]),
                 commit=False,
             )
+            notices.append(MeetingChange(entry.item.existing, "moved", before[id(entry)]))  # type: ignore[arg-type]
         for entry in changes:
             if entry.public.action in ("keep", "move"):
                 _refresh_details(session, entry.item)
@@ -228,6 +244,10 @@ def _apply(
                     commit=False,
                 )
                 entry.public.meeting_id = meeting.id
+                notices.append(MeetingChange(meeting, "new"))
+        notify_meeting_changes(
+            session=session, event=plan.event, changes=notices, public_url=public_url
+        )
         session.commit()
     except sa.exc.IntegrityError as exc:
         session.rollback()
