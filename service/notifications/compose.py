@@ -222,7 +222,6 @@ def build_email(
     message["Subject"] = clean_header(rendered.subject, 450)
     message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = message_id
-    message["Content-Language"] = "vi, en" if language == "both" else language
     message["Auto-Submitted"] = "auto-generated"
     if unsubscribe_url:
         # RFC 8058: a POST to this address with "List-Unsubscribe=One-Click" unsubscribes.
@@ -245,6 +244,8 @@ def build_email(
                 filename=filename,
                 params={"method": calendar_method(ics)},
             )
+    # After the body: set_content() drops every Content-* header set before it.
+    message["Content-Language"] = "vi, en" if language == "both" else language
     return message
 
 
