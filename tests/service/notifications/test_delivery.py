@@ -3,6 +3,7 @@ links and calendar invitations; outages; consent; hostile names."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -225,7 +226,9 @@ def test_header_injection_is_neutralised(live: Live) -> None:
         connection.execute(
             sa.text("UPDATE participant SET delegates = :d WHERE id = :id"),
             {
-                "d": '[{"name": "Kim\\r\\nBcc: victim@evil.example", "email": "kim@hanbit.example"}]',
+                "d": json.dumps(
+                    [{"name": "Kim\r\nBcc: victim@evil.example", "email": "kim@hanbit.example"}]
+                ),
                 "id": guest["id"],
             },
         )
