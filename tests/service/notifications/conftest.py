@@ -50,9 +50,15 @@ class Inbox:
 
     items: list[Received] = field(default_factory=list)
     delay_rcpt: float = 0.0
+    # Set when an RCPT arrives after this many messages: the client is then between two
+    # messages (the previous one committed), waiting for our answer.
+    rcpt_after: int | None = None
+    rcpt_seen: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_after is not None and len(self.items) >= self.rcpt_after:
+            self.rcpt_seen.set()
         if self.delay_rcpt:
             await asyncio.sleep(self.delay_rcpt)
         envelope.rcpt_tos.append(address)
