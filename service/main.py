@@ -28,6 +28,7 @@ from service.meetings.router import router as meetings_router
 from service.notifications.delivery import run_delivery_loop
 from service.notifications.mailer import Mailer
 from service.notifications.router import router as notifications_router
+from service.notifications.views import router as notifications_pages
 from service.organizations.router import router as organizations_router
 from service.pages.router import install_pages
 from service.participants.router import router as participants_router
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for domain_router in DOMAIN_ROUTERS:
         app.include_router(domain_router, prefix=API_PREFIX)
     install_pages(app)
+    app.include_router(notifications_pages)  # the organisers' outbox page
     app.add_middleware(InFlightLimitMiddleware, limit=settings.max_in_flight)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnrepresentableInputMiddleware)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import secrets
 import smtplib
 import threading
@@ -54,7 +53,6 @@ MAX_ATTEMPTS: Final = 10
 FIRST_RETRY: Final = timedelta(seconds=30)
 LAST_RETRY: Final = timedelta(hours=1)
 BATCH: Final = 100
-_TOKEN_IN_LINK = re.compile(r"(/p/|/calendars/)mxp_[A-Za-z0-9_-]+")
 
 
 @dataclass
@@ -152,13 +150,8 @@ def _renew(session: Session, ids: list[int], token: str) -> None:
 
 
 def _scrubbed(context: dict[str, Any]) -> dict[str, Any]:
-    """The context as kept after sending: personal links lose their token."""
-    if not context.get("secret_links"):
-        return context
-    return {
-        key: _TOKEN_IN_LINK.sub(r"\1mxp_…", value) if isinstance(value, str) else value
-        for key, value in context.items()
-    }
+    """The context as kept after sending: the sealed token goes."""
+    return {key: value for key, value in context.items() if key != "sealed_token"}
 
 
 class _Contexts:
@@ -191,9 +184,19 @@ class _Contexts:
 
 
 def email_for(
-    message: OutboxMessage, context: dict[str, Any], *, mailer: Mailer, settings: Settings
+    message: OutboxMessage,
+    context: dict[str, Any],
+    *,
+    mailer: Mailer,
+    settings: Settings,
+    reveal: bool = True,
 ):  # type: ignore[no-untyped-def]
-    """The e-mail a row stands for (also what the outbox page shows)."""
+    """The e-mail a row stands for (also what the outbox page shows, where ``reveal`` is
+    False: personal links show no token)."""
+    if message.kind == "welcome":
+        sealed = context.get("sealed_token")
+        token = service.unseal(settings, sealed) if sealed and reveal else "mxp_…"
+        context = context | service.personal_links(settings.public_base, token)
     unsubscribe = None
     if message.category != Category.essential.value and message.participant_id is not None:
         unsubscribe = service.unsubscribe_url(settings, message.participant_id, message.category)

@@ -95,6 +95,7 @@ def get_message(
         service.full_context(session, message),
         mailer=mailer,
         settings=request.app.state.settings,
+        reveal=False,
     )
     text = html_body = ""
     for part in email.walk():
@@ -159,9 +160,9 @@ class Unsubscribed(BaseModel):
     notifications: NotificationSettings
 
 
-def _subscriber(request: Request, session: SessionDep, token: str) -> tuple[Participant, str]:
+def _subscriber(request: Request, session: SessionDep, link: str) -> tuple[Participant, str]:
     key = service.unsubscribe_key(request.app.state.settings)
-    found = read_unsubscribe_token(key=key, token=token)
+    found = read_unsubscribe_token(key=key, token=link)
     if found is None or found[1] not in {c.value for c in CONSENT_CATEGORIES}:
         raise not_found("unsubscribe link")
     participant = session.get(Participant, found[0])
@@ -182,12 +183,12 @@ def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
 
 
 @router.get(
-    "/unsubscribe/{token}",
+    "/unsubscribe/{link}",
     summary="The unsubscribe page (a button; a GET never unsubscribes)",
     response_class=HTMLResponse,
 )
-def unsubscribe_page(token: str, request: Request, session: SessionDep) -> Response:
-    _, category = _subscriber(request, session, token)
+def unsubscribe_page(link: str, request: Request, session: SessionDep) -> Response:
+    _, category = _subscriber(request, session, link)
     vi, en = CATEGORY_NAMES[category]
     action = html.escape(str(request.url.path))
     return _page(
@@ -200,14 +201,14 @@ def unsubscribe_page(token: str, request: Request, session: SessionDep) -> Respo
 
 
 @router.post(
-    "/unsubscribe/{token}",
+    "/unsubscribe/{link}",
     summary="One-click unsubscribe (RFC 8058)",
     description="Mail clients POST `List-Unsubscribe=One-Click` here; the link's category "
     "is turned off for its participant at once. A browser form gets a page, an API "
     "client (Accept: application/json) the participant's settings.",
 )
-def unsubscribe(token: str, request: Request, session: SessionDep) -> Response:
-    participant, category = _subscriber(request, session, token)
+def unsubscribe(link: str, request: Request, session: SessionDep) -> Response:
+    participant, category = _subscriber(request, session, link)
     settings = service.set_consent(
         session=session,
         participant_id=participant.id,  # type: ignore[arg-type]

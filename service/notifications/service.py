@@ -8,6 +8,7 @@ talks to SMTP (delivery.py does).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
 from collections import defaultdict
@@ -18,6 +19,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken
 from sqlmodel import Session, func, select
 
 from service.calendars.entries import interpreter_label, meeting_location
@@ -178,14 +180,49 @@ def _opted_out(session: Session, participant_ids: Iterable[int], category: Categ
     )
 
 
-def unsubscribe_key(settings: Settings) -> bytes:
-    """The key unsubscribe links are signed with: MEETX_SECRET_KEY, else one derived from
-    the admin token and the database address."""
+def _secret(settings: Settings) -> str:
+    """MEETX_SECRET_KEY, else a secret derived from the admin token and the database URL."""
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     if not secret:
         admin = settings.admin_token.get_secret_value() if settings.admin_token else ""
         secret = f"{admin}\0{settings.database_url}"
-    return hashlib.sha256(f"meetx/unsubscribe/1\0{secret}".encode()).digest()
+    return secret
+
+
+def unsubscribe_key(settings: Settings) -> bytes:
+    """The key unsubscribe links are signed with."""
+    return hashlib.sha256(f"meetx/unsubscribe/1\0{_secret(settings)}".encode()).digest()
+
+
+def _sealer(settings: Settings) -> Fernet:
+    key = hashlib.sha256(f"meetx/seal/1\0{_secret(settings)}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(settings: Settings, token: str) -> str:
+    """The participant token as the welcome row keeps it until sent: encrypted and
+    authenticated (Fernet), so the database never holds a token in clear."""
+    return _sealer(settings).encrypt(token.encode()).decode("ascii")
+
+
+def unseal(settings: Settings, sealed: str) -> str:
+    """The token back; ValueError when the key changed since it was sealed."""
+    try:
+        return _sealer(settings).decrypt(sealed.encode("ascii")).decode()
+    except InvalidToken as exc:
+        raise ValueError(
+            "the personal link cannot be read back (MEETX_SECRET_KEY or the admin token "
+            "changed since it was queued): rotate the participant's token to send a new one"
+        ) from exc
+
+
+def personal_links(public_url: str, token: str) -> dict[str, str]:
+    calendar_url = f"{public_url}/api/v1/calendars/{token}.ics"
+    return {
+        "page_url": f"{public_url}/p/{token}",
+        "calendar_url": calendar_url,
+        "webcal_url": "webcal://" + calendar_url.split("://", 1)[1],
+    }
 
 
 def unsubscribe_url(settings: Settings, participant_id: int, category: str) -> str:
@@ -277,19 +314,14 @@ def notify_registered(
     participant: Participant,
     organization: Organization,
     token: str,
-    public_url: str | None = None,
+    settings: Settings | None = None,
 ) -> OutboxMessage | None:
-    """The welcome with the personal link and the calendar subscription. The token is in
-    the row only until the message is sent (delivery removes it)."""
-    base = _public_url(public_url)
+    """The welcome with the personal link and the calendar subscription. The row keeps the
+    token sealed (see :func:`seal`) and only until the message is sent."""
+    settings = settings or get_settings()
+    base = settings.public_base
     who = addressee(participant, organization, event)
-    calendar_url = f"{base}/api/v1/calendars/{token}.ics"
-    context = _base_context(event, who) | {
-        "page_url": f"{base}/p/{token}",
-        "calendar_url": calendar_url,
-        "webcal_url": "webcal://" + calendar_url.split("://", 1)[1],
-        "secret_links": True,
-    }
+    context = _base_context(event, who) | {"sealed_token": seal(settings, token)}
     return enqueue(
         session=session,
         event=event,

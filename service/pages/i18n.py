@@ -289,6 +289,67 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "export.print": ("Bản in", "Printable page"),
     "print.title": ("Phiếu bàn: {event}", "Table sheets: {event}"),
     "print.generated": ("In lúc {time}", "Printed {time}"),
+    # organisers: the outbox (service/notifications/views.py)
+    "outbox.title": ("Hộp thư đi", "Outbox"),
+    "outbox.lead": (
+        "Mọi thư gửi người tham dự, ghi cùng lúc với thay đổi gây ra nó. Khi chưa cấu hình "
+        "SMTP, thư nằm chờ ở đây.",
+        "Every e-mail to participants, written together with the change that caused it. "
+        "Without SMTP settings, messages wait here.",
+    ),
+    "outbox.smtp_off": (
+        "Chưa cấu hình SMTP (MEETX_SMTP_URL): thư chưa được gửi đi.",
+        "SMTP is not configured (MEETX_SMTP_URL): messages are not sent yet.",
+    ),
+    "outbox.smtp_on": ("Gửi qua {host}", "Sending through {host}"),
+    "outbox.all": ("Tất cả", "All"),
+    "outbox.kind": ("Loại", "Kind"),
+    "outbox.to": ("Người nhận", "Recipient"),
+    "outbox.subject": ("Tiêu đề", "Subject"),
+    "outbox.language": ("Ngôn ngữ", "Language"),
+    "outbox.status": ("Trạng thái", "Status"),
+    "outbox.attempts": ("Lần thử", "Attempts"),
+    "outbox.created": ("Tạo lúc", "Created"),
+    "outbox.error": ("Lỗi", "Error"),
+    "outbox.view": ("Xem", "View"),
+    "outbox.preview": ("Thư như được gửi", "The message as sent"),
+    "outbox.calendar": ("Lời mời lịch", "Calendar invitation"),
+    "outbox.open": ("Hộp thư đi", "Outbox"),
+    "status.queued": ("Đang chờ gửi", "Queued"),
+    "status.sending": ("Đang gửi", "Sending"),
+    "status.sent": ("Đã gửi", "Sent"),
+    "status.failed": ("Thất bại", "Failed"),
+    "status.suppressed": ("Không gửi", "Not sent"),
+    "kind.welcome": ("Chào mừng", "Welcome"),
+    "kind.request_received": ("Nhận đề nghị gặp", "Request received"),
+    "kind.request_answered": ("Trả lời đề nghị", "Request answered"),
+    "kind.request_expiring": ("Đề nghị sắp hết hạn", "Request expiring"),
+    "kind.meeting": ("Lời mời cuộc gặp", "Meeting invitation"),
+    "kind.schedule_digest": ("Tổng hợp lịch", "Schedule digest"),
+    "kind.reminder": ("Nhắc lịch", "Reminder"),
+    "kind.agenda": ("Lịch trong ngày", "Day's agenda"),
+    "kind.feedback": ("Hỏi ý kiến", "Feedback request"),
+    "kind.mailing": ("Thư chung", "Mailing"),
+    "kind.commitments_digest": ("Cam kết đến hạn", "Commitments due"),
+    # participant page: e-mail categories
+    "notify.title": ("Thư điện tử", "E-mail"),
+    "notify.lead": (
+        "Chọn loại thư bạn muốn nhận. Thư chào mừng có đường dẫn cá nhân luôn được gửi.",
+        "Choose the e-mails you receive. The welcome with your personal link is always sent.",
+    ),
+    "notify.requests": ("Đề nghị gặp và trả lời", "Meeting requests and answers"),
+    "notify.schedule": (
+        "Lịch gặp và thay đổi (kèm lời mời lịch)",
+        "Schedule and changes (with calendar invitations)",
+    ),
+    "notify.reminders": (
+        "Nhắc lịch tối hôm trước và lịch buổi sáng",
+        "Evening reminders and the morning agenda",
+    ),
+    "notify.mailings": ("Thư của ban tổ chức", "Organisers' mailings"),
+    "notify.follow_up": ("Hỏi ý kiến sau cuộc gặp", "Follow-up questions after meetings"),
+    "notify.save": ("Lưu", "Save"),
+    "notify.saved": ("Đã lưu lựa chọn thư.", "E-mail choices saved."),
 }
 
 Translate = Callable[..., str]

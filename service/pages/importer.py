@@ -435,7 +435,6 @@ def _write(
                         delegates=plan.delegates,
                         max_meetings=plan.max_meetings,
                     ),
-                    public_url=public_url,
                 )
                 links = participant_with_token(
                     participant=participant, org=org, token=token, public_url=public_url

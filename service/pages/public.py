@@ -22,6 +22,7 @@ from service.events.models import Event, EventStatus
 from service.events.service import list_events, list_sessions
 from service.meeting_requests.models import MeetingRequest, MeetingRequestCreate
 from service.meeting_requests.service import answer_request, create_request
+from service.notifications.service import consent_of
 from service.pages import i18n
 from service.pages import participant_view as views
 from service.pages.agenda_view import participant_agenda
@@ -39,6 +40,7 @@ PARTICIPANT_FLASHES = {
     "accepted": "p.flash.accepted",
     "declined": "p.flash.declined",
     "withdrawn": "p.flash.withdrawn",
+    "notifications": "notify.saved",
 }
 
 
@@ -117,6 +119,7 @@ def _page_context(
             cache=suggestion_cache(request),
             met=met,
         ),
+        "notifications": consent_of(session=session, participant_id=participant.id),  # type: ignore[arg-type]
         "directory": views.directory(
             session=session,
             event=event,

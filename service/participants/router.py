@@ -46,7 +46,7 @@ def create_participant(
         session=session,
         event=event,
         data=data,
-        public_url=request.app.state.settings.public_base,
+        settings=request.app.state.settings,
     )
     org = session.get(Organization, participant.organization_id)
     return service.participant_with_token(

@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 from service.core.database import utcnow
 from service.core.errors import conflict, invalid, not_found
 from service.core.security import hash_token, new_token
+from service.core.settings import Settings
 from service.events.models import Event
 from service.events.service import local_aware
 from service.notifications.service import consent_of, notify_registered, set_consent
@@ -42,7 +43,7 @@ def _intervals_utc(intervals: list[Interval], tz: ZoneInfo) -> list[dict]:
 
 
 def create_participant(
-    *, session: Session, event: Event, data: ParticipantCreate, public_url: str | None = None
+    *, session: Session, event: Event, data: ParticipantCreate, settings: Settings | None = None
 ) -> tuple[Participant, str]:
     """Registers the organisation for the event; returns the row and its token, which is
     stored only as a hash and so can be shown this once. The welcome e-mail (personal
@@ -70,7 +71,7 @@ def create_participant(
             participant=participant,
             organization=org,
             token=token,
-            public_url=public_url,
+            settings=settings,
         )
         session.commit()
     except sa.exc.IntegrityError as exc:

@@ -93,7 +93,6 @@ def load_demo_event(
                 max_meetings=record.get("max_meetings"),
                 unavailable=record.get("unavailable", []),
             ),
-            public_url=public_url,
         )
         by_key[record["organization"]] = participant.id  # type: ignore[assignment]
         page, calendar = participant_links(token=token, public_url=public_url)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from service.core.database import utcnow
 from service.notifications.delivery import LEASE
+from tests.conftest import ADMIN_TOKEN
 from tests.service.notifications.conftest import Live
 from tests.service.notifications.world import new_world
 
@@ -36,6 +37,8 @@ def test_sigkill_mid_batch_then_resume_delivers_each_message_once(live: Live) ->
         "MEETX_DATABASE_URL": live.database.url,
         "MEETX_SMTP_URL": live.smtp.url,
         "MEETX_PUBLIC_URL": live.settings.public_url,
+        # The same secret as the server, which sealed the welcomes' personal links.
+        "MEETX_ADMIN_TOKEN": ADMIN_TOKEN,
         "MEETX_MAIL_DELIVER_INTERVAL_S": "0.05",
         "MEETX_LOG_LEVEL": "WARNING",
     }
