@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -838,6 +839,15 @@ def mailing_context(event: Event, data: MailingCreate | Mailing) -> dict[str, An
     }
 
 
+_INSERT_MAILING_MESSAGE: Final = sa.text(
+    "INSERT INTO outbox_message (event_id, participant_id, mailing_id, kind, category, "
+    "language, to_addresses, subject, context, message_id, status, attempts, "
+    "next_attempt_at, created_at, updated_at) VALUES (:event_id, :participant_id, "
+    ":mailing_id, 'mailing', 'mailings', :language, :to_addresses, :subject, :context, "
+    ":message_id, 'queued', 0, :now, :now, :now)"
+)
+
+
 def create_mailing(
     *, session: Session, event: Event, data: MailingCreate, settings: Settings
 ) -> MailingResult:
@@ -891,34 +901,28 @@ def create_mailing(
     session.add(mailing)
     session.flush()
     subjects = {lang: subject_for("mailing", lang, base_context) for lang in ("vi", "en", "both")}
-    now = utcnow()
     host = uid_host(settings.public_base)
+    # One multi-row INSERT without per-value type processing: JSON is serialised here and
+    # the instant written as the UTCDateTime column stores it (naive UTC).
+    now = utcnow().replace(tzinfo=None)
+    stamp: Any = now
+    if session.get_bind().dialect.name == "sqlite":
+        stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    mailing_id, event_id = mailing.id, event.id
     session.execute(
-        sa.insert(OutboxMessage.__table__),  # type: ignore[attr-defined]
+        _INSERT_MAILING_MESSAGE,
         [
             {
-                "event_id": event.id,
+                "event_id": event_id,
                 "participant_id": w.participant.id,
-                "mailing_id": mailing.id,
-                "kind": "mailing",
-                "category": Category.mailings.value,
+                "mailing_id": mailing_id,
                 "language": w.language,
-                "to_addresses": w.addresses,
+                "to_addresses": json.dumps(w.addresses, ensure_ascii=False),
                 "subject": subjects[w.language],
                 # The body is the mailing's; each row keeps only what differs.
-                "context": {
-                    "organization": w.organization.name,
-                    "participant_id": w.participant.id,
-                    "recipient_tz": w.zone,
-                },
-                "calendar": None,
+                "context": json.dumps({"recipient_tz": w.zone} if w.zone else {}),
                 "message_id": f"<{uuid.uuid4().hex}.mailing@{host}>",
-                "dedupe_key": None,
-                "status": MessageStatus.queued,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "updated_at": now,
+                "now": stamp,
             }
             for w in reachable
         ],
