@@ -26,6 +26,9 @@ import threading
 import time as clock
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import message_from_bytes
+from email.message import EmailMessage, Message
+from email.policy import default as default_policy
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -36,7 +39,7 @@ from service.core.database import utcnow
 from service.core.settings import Settings
 from service.events.models import Event
 from service.notifications import service
-from service.notifications.compose import build_email, render
+from service.notifications.compose import Rendered, build_email, render
 from service.notifications.mailer import Mailer, PermanentFailure, TemporaryFailure, close_quietly
 from service.notifications.models import (
     Category,
@@ -53,6 +56,8 @@ MAX_ATTEMPTS: Final = 10
 FIRST_RETRY: Final = timedelta(seconds=30)
 LAST_RETRY: Final = timedelta(hours=1)
 BATCH: Final = 100
+# Stands for a recipient's own unsubscribe link in a mailing rendered once for all.
+_LINK_PLACEHOLDER: Final = "https://unsubscribe.invalid/meetx-link"
 
 
 @dataclass
@@ -108,20 +113,23 @@ def claim(session: Session, *, now: datetime, limit: int, token: str) -> list[in
     return ids
 
 
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
 def _finish(session: Session, message_id: int, token: str, **values: Any) -> bool:
-    """Records an outcome if this run still holds the message; commits."""
-    result = session.execute(
-        sa.update(OutboxMessage)
+    """Records an outcome if this run still holds the message; commits. A Core UPDATE:
+    one per message sent, so the ORM's bulk-update machinery is left out."""
+    result = session.connection().execute(
+        _OUTBOX.update()
         .where(
-            OutboxMessage.id == message_id,  # type: ignore[arg-type]
-            OutboxMessage.claim_token == token,  # type: ignore[arg-type]
-            OutboxMessage.status == MessageStatus.sending,  # type: ignore[arg-type]
+            _OUTBOX.c.id == message_id,
+            _OUTBOX.c.claim_token == token,
+            _OUTBOX.c.status == MessageStatus.sending,
         )
         .values(lease_until=None, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
     )
     session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def _retry_or_fail(session: Session, message: OutboxMessage, token: str, error: str) -> str:
@@ -190,7 +198,8 @@ def email_for(
     mailer: Mailer,
     settings: Settings,
     reveal: bool = True,
-):  # type: ignore[no-untyped-def]
+    cache: dict[tuple[Any, ...], Rendered] | None = None,
+) -> Message:
     """The e-mail a row stands for (also what the outbox page shows, where ``reveal`` is
     False: personal links show no token)."""
     if message.kind == "welcome":
@@ -200,12 +209,30 @@ def email_for(
     unsubscribe = None
     if message.category != Category.essential.value and message.participant_id is not None:
         unsubscribe = service.unsubscribe_url(settings, message.participant_id, message.category)
-    rendered = render(
-        kind=message.kind,
-        language=message.language,
-        context=context,
-        unsubscribe_url=unsubscribe,
-    )
+    if cache is not None and message.mailing_id is not None:
+        # A mailing's messages differ only by their unsubscribe link: render once.
+        key = (message.mailing_id, message.language, context.get("recipient_tz"))
+        shared = cache.get(key)
+        if shared is None:
+            shared = cache[key] = render(
+                kind=message.kind,
+                language=message.language,
+                context=context,
+                unsubscribe_url=_LINK_PLACEHOLDER,
+            )
+        link = unsubscribe or ""
+        rendered = Rendered(
+            subject=shared.subject,
+            text=shared.text.replace(_LINK_PLACEHOLDER, link),
+            html=shared.html.replace(_LINK_PLACEHOLDER, link),
+        )
+    else:
+        rendered = render(
+            kind=message.kind,
+            language=message.language,
+            context=context,
+            unsubscribe_url=unsubscribe,
+        )
     calendars = service.unbundle(message.calendar)
     inline = calendars[0] if message.kind == "meeting" and calendars else None
     attachments = (
@@ -224,6 +251,11 @@ def email_for(
         calendar=inline,
         attachments=attachments,
     )
+
+
+def readable(message: Message) -> EmailMessage:
+    """The message as a reader sees it (parts decoded), for the outbox previews."""
+    return message_from_bytes(message.as_bytes(), policy=default_policy)  # type: ignore[return-value]
 
 
 def deliver_due(
@@ -260,6 +292,7 @@ def deliver_due(
         }
         session.commit()
         contexts = _Contexts(session)
+        rendered: dict[tuple[Any, ...], Rendered] = {}
         client: smtplib.SMTP | None = None
         unreachable: str | None = None
         started = clock.monotonic()
@@ -285,7 +318,9 @@ def deliver_due(
                     continue
                 context = contexts.of(message)
                 try:
-                    email = email_for(message, context, mailer=mailer, settings=settings)
+                    email = email_for(
+                        message, context, mailer=mailer, settings=settings, cache=rendered
+                    )
                 except Exception as exc:  # a template or address that cannot be built
                     logger.exception("outbox message %s cannot be built", message.id)
                     _finish(

@@ -11,7 +11,8 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
+from email.policy import compat32
 from email.utils import parseaddr
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -19,6 +20,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from email_validator import EmailNotValidError, validate_email
 
 Security = Literal["none", "starttls", "tls"]
+# Lines end in CRLF on the wire (RFC 5321); headers are already encoded by compose.py.
+_WIRE = compat32.clone(linesep="\r\n", max_line_length=998)
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -150,12 +153,19 @@ class Mailer:
         return client
 
     def send(
-        self, client: smtplib.SMTP, message: EmailMessage, recipients: list[str]
+        self, client: smtplib.SMTP, message: Message, recipients: list[str]
     ) -> dict[str, tuple[int, bytes]]:
         """Hands the message over once the server answered 250 for it; returns the
         recipients it refused while accepting the others."""
         try:
-            refused = client.send_message(message, from_addr=self.sender[1], to_addrs=recipients)
+            refused = client.sendmail(
+                self.sender[1],
+                recipients,
+                message.as_bytes(policy=_WIRE),
+                mail_options=["SMTPUTF8"]
+                if not all(a.isascii() for a in [self.sender[1], *recipients])
+                else [],
+            )
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             if all(code >= 500 for code in codes):

@@ -17,7 +17,7 @@ from service.events.service import get_event
 from service.kit.pagination import Page, PageDep
 from service.notifications import service
 from service.notifications.compose import read_unsubscribe_token
-from service.notifications.delivery import email_for
+from service.notifications.delivery import email_for, readable
 from service.notifications.mailer import Mailer
 from service.notifications.models import (
     CONSENT_CATEGORIES,
@@ -90,12 +90,14 @@ def get_message(
     mailer: MailerDep,
 ) -> MessageDetail:
     message = service.get_message(session=session, event_id=event_id, message_id=message_id)
-    email = email_for(
-        message,
-        service.full_context(session, message),
-        mailer=mailer,
-        settings=request.app.state.settings,
-        reveal=False,
+    email = readable(
+        email_for(
+            message,
+            service.full_context(session, message),
+            mailer=mailer,
+            settings=request.app.state.settings,
+            reveal=False,
+        )
     )
     text = html_body = ""
     for part in email.walk():

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from service.core.database import SessionDep
 from service.core.errors import ProblemError
 from service.notifications import service
-from service.notifications.delivery import email_for
+from service.notifications.delivery import email_for, readable
 from service.notifications.models import CONSENT_CATEGORIES, MessageStatus, NotificationSettings
 from service.pages import public
 from service.pages.admin import EventPage, OrganizerPage
@@ -58,12 +58,14 @@ def outbox_page(
         except ProblemError:
             row = None
         if row is not None:
-            email = email_for(
-                row,
-                service.full_context(session, row),
-                mailer=mailer,
-                settings=request.app.state.settings,
-                reveal=False,
+            email = readable(
+                email_for(
+                    row,
+                    service.full_context(session, row),
+                    mailer=mailer,
+                    settings=request.app.state.settings,
+                    reveal=False,
+                )
             )
             context["selected"] = service.message_public(row)
             context["selected_text"] = email.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]

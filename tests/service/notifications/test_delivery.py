@@ -38,7 +38,7 @@ def test_welcome_in_the_recipients_language_with_personal_links(live: Live) -> N
     assert len(queued) == 2
 
     report = live.deliver()
-    assert report.sent == 2
+    assert report.sent == 2, [m["last_error"] for m in live.outbox(world.id)]
     (vi,) = live.smtp.inbox.to("an@bacninh.example")
     (en,) = live.smtp.inbox.to("kim@hanbit.example")
     assert vi.message["Subject"].startswith("Chào mừng đến Gặp gỡ Hàn Quốc 2026")
