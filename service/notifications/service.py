@@ -848,6 +848,18 @@ _INSERT_MAILING_MESSAGE: Final = sa.text(
 )
 
 
+_INSERT_MAILING_MESSAGES_PG: Final = sa.text(
+    "INSERT INTO outbox_message (event_id, participant_id, mailing_id, kind, category, "
+    "language, to_addresses, subject, context, message_id, status, attempts, "
+    "next_attempt_at, created_at, updated_at) "
+    "SELECT :event_id, u.p, :mailing_id, 'mailing', 'mailings', u.l, CAST(u.t AS json), "
+    "u.s, CAST(u.c AS json), u.m, 'queued', 0, :now, :now, :now FROM unnest("
+    "CAST(:participant_id AS integer[]), CAST(:language AS text[]), "
+    "CAST(:to_addresses AS text[]), CAST(:subject AS text[]), CAST(:context AS text[]), "
+    "CAST(:message_id AS text[])) AS u(p, l, t, s, c, m)"
+)
+
+
 def create_mailing(
     *, session: Session, event: Event, data: MailingCreate, settings: Settings
 ) -> MailingResult:
@@ -908,25 +920,25 @@ def create_mailing(
     stamp: Any = now
     if session.get_bind().dialect.name == "sqlite":
         stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-    mailing_id, event_id = mailing.id, event.id
-    session.execute(
-        _INSERT_MAILING_MESSAGE,
-        [
-            {
-                "event_id": event_id,
-                "participant_id": w.participant.id,
-                "mailing_id": mailing_id,
-                "language": w.language,
-                "to_addresses": json.dumps(w.addresses, ensure_ascii=False),
-                "subject": subjects[w.language],
-                # The body is the mailing's; each row keeps only what differs.
-                "context": json.dumps({"recipient_tz": w.zone} if w.zone else {}),
-                "message_id": f"<{uuid.uuid4().hex}.mailing@{host}>",
-                "now": stamp,
-            }
-            for w in reachable
-        ],
-    )
+    rows = [
+        {
+            "participant_id": w.participant.id,
+            "language": w.language,
+            "to_addresses": json.dumps(w.addresses, ensure_ascii=False),
+            "subject": subjects[w.language],
+            # The body is the mailing's; each row keeps only what differs.
+            "context": json.dumps({"recipient_tz": w.zone} if w.zone else {}),
+            "message_id": f"<{uuid.uuid4().hex}.mailing@{host}>",
+        }
+        for w in reachable
+    ]
+    shared = {"event_id": event.id, "mailing_id": mailing.id, "now": stamp}
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement for all rows (arrays unnested server-side): one round trip.
+        columns = {key: [row[key] for row in rows] for key in rows[0]}
+        session.execute(_INSERT_MAILING_MESSAGES_PG, shared | columns)
+    else:
+        session.execute(_INSERT_MAILING_MESSAGE, [shared | row for row in rows])
     session.commit()
     return MailingResult(
         dry_run=False,
