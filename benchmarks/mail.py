@@ -2,7 +2,7 @@
 server, and the API's latency while delivery runs.
 
     python benchmarks/mail.py [--participants 5000] [--runs 3] [--duration 15]
-                              [--database-url postgresql+psycopg://...]
+                              [--database-url postgresql+psycopg://...] [--deliverers 1]
 
 Starts, as separate processes on loopback: `meetx serve` (delivery loop off), an SMTP
 sink (aiosmtpd, counting what it accepts) and, for the delivery phase, `meetx
@@ -190,6 +190,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=float, default=15)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--deliverers", type=int, default=1, help="`meetx deliver-mail` processes at once"
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="meetx-mail-"))
@@ -222,7 +225,7 @@ def main() -> int:
         cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{api_port}"
-    deliverer = None
+    deliverers: list[subprocess.Popen] = []
     try:
         for _ in range(300):
             try:
@@ -259,10 +262,16 @@ def main() -> int:
         )
 
         baseline = latencies(base, event_id, args.duration)
-        deliverer = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "deliver-mail"],
-            cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
+        deliverers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "service.cli", "deliver-mail"],
+                cwd=tmp,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(args.deliverers)
+        ]
         during = latencies(base, event_id, args.duration)
 
         def sink_state() -> tuple[int, int, int, float, float]:
@@ -281,7 +290,8 @@ def main() -> int:
         rate = (unique - 1) / (last - first) if last > first else float("nan")
         print(
             f"delivered {unique} distinct messages ({total} received, {dup} duplicated) "
-            f"at {rate:.0f} messages/s (first to last accepted)"
+            f"at {rate:.0f} messages/s (first to last accepted) by {args.deliverers} "
+            "delivering process(es)"
         )
         b50, b99 = pct(baseline, 0.5), pct(baseline, 0.99)
         d50, d99 = pct(during, 0.5), pct(during, 0.99)
@@ -303,7 +313,7 @@ def main() -> int:
             )
         )
     finally:
-        for process in (deliverer, server):
+        for process in [*deliverers, server]:
             if process is not None:
                 process.send_signal(signal.SIGTERM)
                 try:
