@@ -390,7 +390,8 @@ def deliver_all(
         for name in ("claimed", "sent", "retried", "failed", "suppressed"):
             setattr(total, name, getattr(total, name) + getattr(report, name))
         total.errors.extend(report.errors)
-        if report.claimed == 0 or report.sent == 0:
+        # Stop when nothing is due, or when the server is away (everything deferred).
+        if report.claimed == 0 or report.retried == report.claimed:
             return total
 
 

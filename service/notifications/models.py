@@ -148,12 +148,12 @@ class MessagePublic(BaseModel):
 
 
 class Audience(BaseModel):
-    side: str | None = Field(default=None, description="host or guest")
-    country: str | None = Field(default=None, description="ISO 3166 alpha-2, e.g. KR")
+    side: str | None = Field(default=None, max_length=8, description="host or guest")
+    country: str | None = Field(default=None, max_length=2, description="ISO 3166 alpha-2")
     province: str | None = Field(
-        default=None, description="province code or name, current or former"
+        default=None, max_length=100, description="province code or name, current or former"
     )
-    sector: str | None = Field(default=None, description="VSIC code, e.g. C26 or C")
+    sector: str | None = Field(default=None, max_length=8, description="VSIC code, e.g. C26")
     without_meetings: bool | None = Field(default=None, description="no live meeting yet")
     not_checked_in: bool | None = Field(
         default=None, description="not checked in (needs the check-in records)"
@@ -164,8 +164,8 @@ class Audience(BaseModel):
 class MailingCreate(BaseModel):
     subject_vi: ShortText
     subject_en: ShortText
-    body_vi: str = Field(min_length=1, max_length=20_000)
-    body_en: str = Field(min_length=1, max_length=20_000)
+    body_vi: str = Field(min_length=1, max_length=10_000)
+    body_en: str = Field(min_length=1, max_length=10_000)
     audience: Audience = Field(default_factory=Audience)
     dry_run: bool = False
 
