@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from tests.service.builders import EventBuilder
 from tests.service.factories import assert_problem
+from tests.service.builders import EventBuilder
 
 
 def _prefer(ev: EventBuilder, a: dict, b: dict, kind: str, headers: dict | None = None) -> Response:

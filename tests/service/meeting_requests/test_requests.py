@@ -9,8 +9,8 @@ from sqlmodel import Session
 
 from service.core.database import utcnow
 from service.meeting_requests.models import MeetingRequest
-from tests.service.builders import EventBuilder
 from tests.service.factories import assert_problem
+from tests.service.builders import EventBuilder
 
 
 def _event(client: TestClient, headers: dict, **event: object) -> EventBuilder:

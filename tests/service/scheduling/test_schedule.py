@@ -9,8 +9,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from tests.service.builders import EventBuilder
 from tests.service.factories import assert_problem
+from tests.service.builders import EventBuilder
 
 MORNING = {
     "starts_at": "2026-12-10T09:00:00+07:00",
