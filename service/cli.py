@@ -1,4 +1,4 @@
-"""The ``meetx`` command: serve, worker, schedule, token, seed."""
+"""The ``meetx`` command: serve, worker, schedule, token, seed, deliver-mail."""
 
 from __future__ import annotations
 
@@ -87,6 +87,9 @@ def _serve(args: argparse.Namespace) -> int:
         # Links (demo CSV, feeds, pages) point at the address actually served; uvicorn's
         # worker processes inherit the variable.
         os.environ["MEETX_PUBLIC_URL"] = _served_url(args.host, args.port)
+    # Until a job engine runs it, each server process delivers queued mail from a thread
+    # (claims are safe under several processes); MEETX_MAIL_LOOP=false turns it off.
+    os.environ.setdefault("MEETX_MAIL_LOOP", "true")
     _prepare_database(demo=args.demo)
     uvicorn.run(
         "service.cli:served_app",
@@ -165,6 +168,39 @@ def _worker(args: argparse.Namespace) -> int:
         jobs.run_worker(queues=queues, concurrency=args.concurrency)
     finally:
         jobs.close()
+
+
+def _deliver_mail(args: argparse.Namespace) -> int:
+    """Delivers queued mail in this process: once, or every few seconds until stopped."""
+    import threading
+
+    from service.core.database import make_engine
+    from service.core.settings import get_settings
+    from service.notifications.delivery import deliver_all, enqueue_time_driven, run_delivery_loop
+    from service.notifications.mailer import Mailer
+
+    settings = get_settings()
+    mailer = Mailer.from_settings(settings)
+    if not mailer.configured:
+        print("meetx: MEETX_SMTP_URL is not set; messages stay in the outbox", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    try:
+        if args.once:
+            queued = enqueue_time_driven(engine=engine, settings=settings)
+            report = deliver_all(engine=engine, mailer=mailer, settings=settings)
+            print(
+                f"meetx: {queued} time-driven messages queued; {report.sent} sent, "
+                f"{report.retried} to retry, {report.failed} failed, "
+                f"{report.suppressed} suppressed",
+                file=sys.stderr,
+            )
+            return 0
+        run_delivery_loop(engine=engine, mailer=mailer, settings=settings, stop=threading.Event())
+    except KeyboardInterrupt:
+        pass
+    finally:
         engine.dispose()
     return 0
 
@@ -209,6 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
         "schedule", help="solve a scheduling problem file (see `meetx schedule --help`)"
     )
 
+    deliver = commands.add_parser(
+        "deliver-mail", help="deliver queued e-mail (a separate process beside the server)"
+    )
+    deliver.add_argument("--once", action="store_true", help="deliver what is due, then exit")
+    deliver.set_defaults(handler=_deliver_mail)
+
     token = commands.add_parser("token", help="organiser tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
     create = token_commands.add_parser("create", help="issue an organiser token (printed once)")
@@ -226,7 +268,16 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["schedule"]:
         return _schedule(argv[1:])
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    from pydantic import ValidationError
+
+    try:
+        return int(args.handler(args))
+    except ValidationError as exc:
+        # A bad setting (an SMTP URL or sender that cannot work) stops the start, saying why.
+        for error in exc.errors():
+            field = "MEETX_" + "_".join(str(p) for p in error["loc"]).upper()
+            print(f"meetx: {field}: {error['msg']}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,6 +32,10 @@ from service.jobs.router import router as jobs_router
 from service.meeting_requests.router import router as meeting_requests_router
 from service.meetings.agenda_cache import AgendaCache
 from service.meetings.router import router as meetings_router
+from service.notifications.delivery import run_delivery_loop
+from service.notifications.mailer import Mailer
+from service.notifications.router import router as notifications_router
+from service.notifications.views import router as notifications_pages
 from service.organizations.router import router as organizations_router
 from service.pages.router import install_pages
 from service.participants.router import router as participants_router
@@ -67,6 +72,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     schedule_router,
     jobs_router,
     booking_router,
+    notifications_router,
 )
 
 # Every domain module that registers background tasks (service/jobs/registry.py); web
@@ -80,14 +86,15 @@ def make_jobs(settings: Settings, engine: Engine) -> JobEngine:
         importlib.import_module(module)
     jobs = make_job_engine(settings, engine)
     jobs.services["suggestion_cache"] = IndexCache()
+    jobs.services["public_url"] = settings.public_base
     return jobs
 
 
-def build_shared_objects(jobs: JobEngine) -> SharedObjects:
+def build_shared_objects(jobs: JobEngine, mailer: Mailer) -> SharedObjects:
     """The objects every request of this app shares, made once: the calendar feeds' and
     the agenda's caches, the suggestion index that the API, the pages, the scheduler and
-    the jobs this process runs all read, and the job engine."""
-    shared = SharedObjects(FeedCache(), AgendaCache(), jobs.services["suggestion_cache"])
+    the jobs this process runs all read, the job engine and the mailer."""
+    shared = SharedObjects(FeedCache(), AgendaCache(), jobs.services["suggestion_cache"], mailer)
     shared.register(jobs, kind=JobEngine)
     return shared
 
@@ -100,11 +107,24 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     logger = configure_logging(settings.log_level)
     jobs = make_jobs(settings, engine)
 
+    # -- notifications: one mailer per app; `meetx serve` also delivers in a thread until
+    # a job engine runs service.notifications.delivery.deliver_due.
+    mailer = Mailer.from_settings(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        if settings.mail_loop:
+            threading.Thread(
+                target=run_delivery_loop,
+                kwargs={"engine": engine, "mailer": mailer, "settings": settings, "stop": stop},
+                name="meetx-mail",
+                daemon=True,
+            ).start()
         if settings.run_jobs:
             jobs.start()
         yield
+        stop.set()
         # Graceful shutdown: uvicorn has drained in-flight requests; a running job
         # finishes or, past the wait, is picked up again once its lease expires.
         jobs.stop()
@@ -124,7 +144,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.logger = logger
-    app.state.shared = build_shared_objects(jobs)
+    app.state.shared = build_shared_objects(jobs, mailer)
     install_problem_handlers(app)
     app.include_router(health_router)
     # Each domain router straight on the app: one router between a request and its route
@@ -132,6 +152,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for domain_router in DOMAIN_ROUTERS:
         app.include_router(domain_router, prefix=API_PREFIX)
     install_pages(app)
+    app.include_router(notifications_pages)  # the organisers' outbox page
     app.add_middleware(InFlightLimitMiddleware, limit=settings.max_in_flight)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnrepresentableInputMiddleware)

@@ -8,6 +8,7 @@ from service.events.models import Event, EventSession
 from service.jobs.models import Job
 from service.meeting_requests.models import MeetingRequest, PairPreference
 from service.meetings.models import InterpreterSeat, Meeting, MeetingSeat
+from service.notifications.models import Mailing, NotificationConsent, OutboxMessage
 from service.organizations.models import Organization
 from service.participants.models import Participant
 from service.reference.models import FormerProvince, Province, Sector
@@ -22,11 +23,14 @@ __all__ = [
     "FormerProvince",
     "InterpreterSeat",
     "Job",
+    "Mailing",
     "Meeting",
     "MeetingRequest",
     "MeetingSeat",
+    "NotificationConsent",
     "Organization",
     "OrganizerToken",
+    "OutboxMessage",
     "PairPreference",
     "Participant",
     "Province",

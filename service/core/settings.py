@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,6 +54,49 @@ class Settings(BaseSettings):
         description="A running job whose worker sent no heartbeat for this long is "
         "queued again (or failed after its last attempt).",
     )
+
+    # -- notifications (service/notifications): checked here so a bad value stops the start
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="smtp://user:pass@host:port (?starttls=true), smtps:// for TLS; unset: "
+        "messages stay queued in the outbox.",
+    )
+    mail_from: str | None = Field(
+        default=None, description="Sender, e.g. 'MeetX <noreply@meetx.example>'."
+    )
+    mail_loop: bool = Field(
+        default=False,
+        description="Deliver queued mail from a thread of the server process (`meetx serve` "
+        "turns it on).",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs unsubscribe links; default: derived from the admin token and "
+        "the database URL.",
+    )
+    mail_deliver_interval_s: float = Field(
+        default=5.0, ge=0, description="How often `meetx serve` delivers queued mail (0: never)."
+    )
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip():
+            from service.notifications.mailer import parse_smtp_url
+
+            parse_smtp_url(value.get_secret_value())
+            return value
+        return None
+
+    @field_validator("mail_from")
+    @classmethod
+    def _check_mail_from(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            from service.notifications.mailer import parse_sender
+
+            parse_sender(value)
+            return value.strip()
+        return None
 
     @property
     def public_base(self) -> str:

@@ -38,6 +38,7 @@ from service.meeting_requests.models import (
     pair_key,
 )
 from service.meetings.models import Meeting, MeetingStatus
+from service.notifications.service import notify_request_answered, notify_request_created
 from service.participants.models import Participant
 
 
@@ -270,6 +271,8 @@ def create_request(*, session: Session, event: Event, data: MeetingRequestCreate
     )
     session.add(request)
     try:
+        session.flush()
+        notify_request_created(session=session, event=event, request=request)
         session.commit()
     except sa.exc.IntegrityError as exc:
         # The UNIQUE(event_id, pending_pair) constraint: an open request of the pair exists,
@@ -315,6 +318,7 @@ def answer_request(
     request.responded_at = now
     request.updated_at = now
     session.add(request)
+    notify_request_answered(session=session, event=event, request=request)
     if not commit:
         session.flush()
         return request

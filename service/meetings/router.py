@@ -22,6 +22,7 @@ from service.meetings import service as booking
 from service.meetings.agenda_cache import ListCacheDep, ListKey, list_response, stored_list
 from service.meetings.interpreters import interpreter_needed
 from service.meetings.models import MeetingPublic, MeetingSource, MeetingStatus
+from service.notifications.service import MeetingChange, meeting_place, notify_meeting_changes
 from service.organizations.models import Organization
 from service.participants.models import Participant
 
@@ -57,9 +58,9 @@ def _languages(session: Session, participant_id: int) -> list[str]:
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Place a meeting directly")
 def create_meeting(
-    event_id: int, data: MeetingCreate, session: SessionDep, _: OrganizerDep
+    event_id: int, data: MeetingCreate, session: SessionDep, _: OrganizerDep, request: Request
 ) -> MeetingPublic:
-    get_event(session=session, event_id=event_id)
+    event = get_event(session=session, event_id=event_id)
     a, b = booking.require_same_event_pair(
         session=session,
         event_id=event_id,
@@ -91,7 +92,16 @@ def create_meeting(
         source=MeetingSource.organizer,
         interpreter_language=language,
         locked=data.locked,
+        commit=False,
     )
+    # The invitations go in the meeting's own transaction.
+    notify_meeting_changes(
+        session=session,
+        event=event,
+        changes=[MeetingChange(meeting, "new")],
+        public_url=request.app.state.settings.public_base,
+    )
+    booking.commit_or_conflict(session)
     return _public(session, meeting)
 
 
@@ -172,11 +182,25 @@ def get_meeting(
     description="A move or a cancellation raises the meeting's sequence so calendars update it.",
 )
 def update_meeting(
-    event_id: int, meeting_id: int, data: MeetingUpdate, session: SessionDep, _: OrganizerDep
+    event_id: int,
+    meeting_id: int,
+    data: MeetingUpdate,
+    session: SessionDep,
+    _: OrganizerDep,
+    request: Request,
 ) -> MeetingPublic:
     meeting = booking.get_meeting(session=session, event_id=event_id, meeting_id=meeting_id)
+    public_url = request.app.state.settings.public_base
     if data.status is MeetingStatus.cancelled:
-        booking.cancel_meeting(session=session, meeting=meeting)
+        if meeting.status is MeetingStatus.scheduled:
+            booking.cancel_meeting(session=session, meeting=meeting, commit=False)
+            notify_meeting_changes(
+                session=session,
+                event=get_event(session=session, event_id=event_id),
+                changes=[MeetingChange(meeting, "cancelled")],
+                public_url=public_url,
+            )
+            session.commit()
         return _public(session, meeting)
     if data.status is MeetingStatus.scheduled and meeting.status is MeetingStatus.cancelled:
         raise invalid("body.status", "a cancelled meeting cannot be restored; place a new one")
@@ -193,11 +217,22 @@ def update_meeting(
         booking.check_placement(
             event_session=event_session, slot=slot, table_no=table_no, field="body"
         )
+        event = get_event(session=session, event_id=event_id)
+        before, sequence = meeting_place(session, event, meeting), meeting.sequence
         booking.move_meeting(
             session=session,
             meeting=meeting,
             placement=booking.Placement(event_session, slot, table_no),
+            commit=False,
         )
+        if meeting.sequence != sequence:
+            notify_meeting_changes(
+                session=session,
+                event=event,
+                changes=[MeetingChange(meeting, "moved", before)],
+                public_url=public_url,
+            )
+        booking.commit_or_conflict(session)
     if data.locked is not None:
         booking.set_locked(session=session, meeting=meeting, locked=data.locked)
     return _public(session, meeting)

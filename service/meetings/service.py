@@ -203,11 +203,11 @@ def place_meeting(
     _flush_or_conflict(session, "meeting", rollback=rollback_on_conflict)
     _claim_or_conflict(session, meeting, placement.session, rollback=rollback_on_conflict)
     if commit:
-        _commit_or_conflict(session)
+        commit_or_conflict(session)
     return meeting
 
 
-def _commit_or_conflict(session: Session) -> None:
+def commit_or_conflict(session: Session) -> None:
     try:
         session.commit()
     except sa.exc.IntegrityError as exc:
@@ -257,7 +257,7 @@ def move_meeting(
     _flush_or_conflict(session, "move")
     _claim_or_conflict(session, meeting, placement.session)
     if commit:
-        _commit_or_conflict(session)
+        commit_or_conflict(session)
     return meeting
 
 

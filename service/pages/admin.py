@@ -24,7 +24,8 @@ from service.events.service import get_session_row, list_sessions
 from service.jobs.dependencies import JobEngineDep
 from service.jobs.service import get_job, job_read, request_cancel
 from service.meetings import service as booking
-from service.meetings.models import Meeting
+from service.meetings.models import Meeting, MeetingStatus
+from service.notifications.service import MeetingChange, meeting_place, notify_meeting_changes
 from service.pages import exports, i18n, schedule_view
 from service.pages.dashboard import Dashboard, dashboard
 from service.pages.importer import COLUMNS, import_participants
@@ -236,9 +237,21 @@ def move_meeting(
         except ProblemError as exc:
             raise invalid("session_id", f"unknown session {session_id}") from exc
         booking.check_placement(event_session=target, slot=slot, table_no=table, field="form")
+        before, sequence = meeting_place(session, event, meeting), meeting.sequence
         booking.move_meeting(
-            session=session, meeting=meeting, placement=booking.Placement(target, slot, table)
+            session=session,
+            meeting=meeting,
+            placement=booking.Placement(target, slot, table),
+            commit=False,
         )
+        if meeting.sequence != sequence:
+            notify_meeting_changes(
+                session=session,
+                event=event,
+                changes=[MeetingChange(meeting, "moved", before)],
+                public_url=_settings(request).public_base,
+            )
+        booking.commit_or_conflict(session)
     except ProblemError as exc:
         return _dashboard_error(request, session, event, organizer, exc)
     return _back(event, "moved", meeting_id)
@@ -258,7 +271,16 @@ def change_meeting(
     meeting = _meeting_of_path(request, session, event, meeting_id)
     try:
         if action == "cancel":
-            booking.cancel_meeting(session=session, meeting=meeting)
+            live = meeting.status is MeetingStatus.scheduled
+            booking.cancel_meeting(session=session, meeting=meeting, commit=False)
+            if live:
+                notify_meeting_changes(
+                    session=session,
+                    event=event,
+                    changes=[MeetingChange(meeting, "cancelled")],
+                    public_url=_settings(request).public_base,
+                )
+            session.commit()
         else:
             booking.set_locked(session=session, meeting=meeting, locked=action == "lock")
     except ProblemError as exc:
@@ -288,7 +310,13 @@ def schedule_preview(
 ) -> Response:
     options = _schedule_options(fill, time_limit_s, dry_run=True)
     try:
-        report = run_schedule(session=session, event=event, options=options, cache=cache)
+        report = run_schedule(
+            session=session,
+            event=event,
+            options=options,
+            cache=cache,
+            public_url=_settings(request).public_base,
+        )
     except ProblemError as exc:
         return _dashboard_error(request, session, event, organizer, exc)
     return render(
@@ -320,7 +348,13 @@ def schedule_apply(
 ) -> Response:
     options = _schedule_options(fill, time_limit_s, dry_run=False)
     try:
-        report = run_schedule(session=session, event=event, options=options, cache=cache)
+        report = run_schedule(
+            session=session,
+            event=event,
+            options=options,
+            cache=cache,
+            public_url=_settings(request).public_base,
+        )
     except ProblemError as exc:
         return _dashboard_error(request, session, event, organizer, exc)
     # The run is computed again on the data of this moment: say so when its outcome is

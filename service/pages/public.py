@@ -26,6 +26,7 @@ from service.events.models import BookingMode, Event, EventStatus
 from service.events.service import list_events, list_sessions
 from service.meeting_requests.models import MeetingRequest, MeetingRequestCreate
 from service.meeting_requests.service import answer_request, create_request
+from service.notifications.service import consent_of
 from service.pages import i18n
 from service.pages import participant_view as views
 from service.pages.agenda_view import participant_agenda
@@ -45,6 +46,7 @@ PARTICIPANT_FLASHES = {
     "withdrawn": N_("p.flash.withdrawn"),
     "booked": N_("p.flash.booked"),
     "unplaced": N_("p.flash.unplaced"),
+    "notifications": N_("notify.saved"),
 }
 
 
@@ -154,6 +156,7 @@ def _page_context(
         "incoming": requests.incoming,
         "outgoing": requests.outgoing,
         "suggestions": found_suggestions,
+        "notifications": consent_of(session=session, participant_id=participant.id),  # type: ignore[arg-type]
         "directory": views.directory(
             session=session,
             event=event,

@@ -11,6 +11,7 @@ from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
 from service.core.database import UTCDateTime, utcnow
 from service.kit.fields import Name, ShortText
+from service.notifications.models import NotificationSettings
 
 
 class Side(enum.StrEnum):
@@ -82,6 +83,11 @@ class ParticipantUpdate(SQLModel):
     unavailable: list[Interval] | None = Field(default=None, max_length=100)
     max_meetings: int | None = Field(default=None, ge=0, le=200)
     attends_plenary: bool | None = None
+    notifications: NotificationSettings | None = Field(
+        default=None,
+        description="E-mail categories to turn on or off: requests, schedule, reminders, "
+        "mailings, follow_up",
+    )
 
 
 class Participant(ParticipantBase, table=True):
@@ -118,6 +124,9 @@ class ParticipantPublic(ParticipantBase):
     attends_plenary: bool
     created_at: datetime
     updated_at: datetime
+    notifications: NotificationSettings | None = Field(
+        default=None, description="E-mail categories received (one participant's view)"
+    )
 
 
 class ParticipantWithToken(ParticipantPublic):

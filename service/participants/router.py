@@ -45,7 +45,12 @@ def create_participant(
     event_id: int, data: ParticipantCreate, session: SessionDep, _: OrganizerDep, request: Request
 ) -> ParticipantWithToken:
     event = get_event(session=session, event_id=event_id)
-    participant, token = service.create_participant(session=session, event=event, data=data)
+    participant, token = service.create_participant(
+        session=session,
+        event=event,
+        data=data,
+        settings=request.app.state.settings,
+    )
     org = session.get(Organization, participant.organization_id)
     return service.participant_with_token(
         participant=participant,
@@ -107,12 +112,21 @@ def get_participant(
     participant = service.get_participant(
         session=session, event_id=event_id, participant_id=participant_id
     )
-    return service.participant_public(
-        participant, session.get(Organization, participant.organization_id)
+    return service.with_notifications(
+        session=session,
+        public=service.participant_public(
+            participant, session.get(Organization, participant.organization_id)
+        ),
+        participant_id=participant_id,
     )
 
 
-@router.patch("/{participant_id}", summary="Change delegates, availability or caps")
+@router.patch(
+    "/{participant_id}",
+    summary="Change delegates, availability, caps or e-mail categories",
+    description="`notifications` turns e-mail categories on or off (requests, schedule, "
+    "reminders, mailings, follow_up); the welcome with the personal link is always sent.",
+)
 def update_participant(
     event_id: int,
     participant_id: int,
@@ -130,8 +144,12 @@ def update_participant(
     participant = service.update_participant(
         session=session, event=event, participant=participant, data=data
     )
-    return service.participant_public(
-        participant, session.get(Organization, participant.organization_id)
+    return service.with_notifications(
+        session=session,
+        public=service.participant_public(
+            participant, session.get(Organization, participant.organization_id)
+        ),
+        participant_id=participant_id,
     )
 
 

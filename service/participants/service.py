@@ -11,9 +11,11 @@ from sqlmodel import Session, func, select
 from service.core.database import utcnow
 from service.core.errors import conflict, invalid, not_found
 from service.core.security import hash_token, new_token
+from service.core.settings import Settings
 from service.events.models import Event
 from service.events.service import local_aware
 from service.kit.folding import search_key, words_match
+from service.notifications.service import consent_of, notify_registered, set_consent
 from service.organizations.models import Organization
 from service.participants.models import (
     Interval,
@@ -42,10 +44,11 @@ def _intervals_utc(intervals: list[Interval], tz: ZoneInfo) -> list[dict]:
 
 
 def create_participant(
-    *, session: Session, event: Event, data: ParticipantCreate
+    *, session: Session, event: Event, data: ParticipantCreate, settings: Settings | None = None
 ) -> tuple[Participant, str]:
     """Registers the organisation for the event; returns the row and its token, which is
-    stored only as a hash and so can be shown this once."""
+    stored only as a hash and so can be shown this once. The welcome e-mail (personal
+    link, calendar subscription) is queued in the same transaction."""
     org = session.get(Organization, data.organization_id)
     if org is None:
         raise invalid("body.organization_id", f"unknown organization {data.organization_id}")
@@ -63,6 +66,15 @@ def create_participant(
     participant.search_text = delegate_search_text(participant.delegates)
     session.add(participant)
     try:
+        session.flush()
+        notify_registered(
+            session=session,
+            event=event,
+            participant=participant,
+            organization=org,
+            token=token,
+            settings=settings,
+        )
         session.commit()
     except sa.exc.IntegrityError as exc:
         session.rollback()
@@ -97,11 +109,26 @@ def update_participant(
     for key in ("side", "max_meetings", "attends_plenary"):
         if key in changes and (changes[key] is not None or key == "max_meetings"):
             setattr(participant, key, changes[key])
+    if data.notifications is not None:
+        set_consent(
+            session=session,
+            participant_id=participant.id,  # type: ignore[arg-type]
+            changes=data.notifications,
+            commit=False,
+        )
     participant.updated_at = utcnow()
     session.add(participant)
     session.commit()
     session.refresh(participant)
     return participant
+
+
+def with_notifications(
+    *, session: Session, public: ParticipantPublic, participant_id: int
+) -> ParticipantPublic:
+    """The participant's answer with its e-mail categories (single-participant routes)."""
+    public.notifications = consent_of(session=session, participant_id=participant_id)
+    return public
 
 
 def get_participant(*, session: Session, event_id: int, participant_id: int) -> Participant:

@@ -80,4 +80,5 @@ def schedule_event(
         options=options or ScheduleOptions(),
         # Shared with the suggestion endpoints: the index built for them serves here.
         cache=cache,
+        public_url=request.app.state.settings.public_base,
     )

@@ -34,6 +34,7 @@ from service.meeting_requests.service import (
 )
 from service.meetings import service as booking
 from service.meetings.models import Meeting, MeetingSeat, MeetingSource
+from service.notifications.service import MeetingChange, meeting_place, notify_meeting_changes
 from service.scheduling.grid import Grid
 from service.scheduling.models import (
     InterpreterNeed,
@@ -79,8 +80,11 @@ def run_schedule(
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     before_commit: Callable[[Session, ScheduleReport], None] | None = None,
+    public_url: str | None = None,
 ) -> ScheduleReport:
     """Runs the scheduler on the event; `cache` is the app's suggestion index cache.
+    Applied changes queue their invitations in the same transaction (links and calendar
+    UIDs on `public_url`).
 
     A background job passes the rest: `phase` hears "building" and "storing", `progress`
     and `should_stop` go to the solver (a stop raises SolveStopped, nothing stored), and
@@ -118,7 +122,7 @@ def run_schedule(
             before_commit(session, report())
 
     if not options.dry_run:
-        _apply(session, plan, settled, changes, fingerprint, last_step)
+        _apply(session, plan, settled, changes, fingerprint, last_step, public_url)
     elif before_commit is not None:
         if last_step is not None:
             last_step()
@@ -216,6 +220,7 @@ def _apply(
     changes: list[_Change],
     fingerprint: tuple,
     last_step: Callable[[], None] | None = None,
+    public_url: str | None = None,
 ) -> None:
     session.expire_all()
     if _fingerprint(session, plan.event.id) != fingerprint:  # type: ignore[arg-type]
@@ -227,11 +232,17 @@ def _apply(
         slot = grid.at(place[0])
         return booking.Placement(slot.session, slot.slot, place[1])
 
+    notices: list[MeetingChange] = []
     try:
         for entry in changes:
             if entry.public.action == "cancel":
+                notices.append(MeetingChange(entry.item.existing, "cancelled"))  # type: ignore[arg-type]
                 booking.cancel_meeting(session=session, meeting=entry.item.existing, commit=False)  # type: ignore[arg-type]
         moves = [e for e in changes if e.public.action == "move"]
+        before = {
+            id(e): meeting_place(session, plan.event, e.item.existing)  # type: ignore[arg-type]
+            for e in moves
+        }
         # Free every moved meeting's old place first, so meetings can trade places.
         for entry in moves:
             meeting = entry.item.existing
@@ -252,6 +263,7 @@ def _apply(
                 placement=placement(settled.places[entry.item.key]),
                 commit=False,
             )
+            notices.append(MeetingChange(entry.item.existing, "moved", before[id(entry)]))  # type: ignore[arg-type]
         for entry in changes:
             if entry.public.action in ("keep", "move"):
                 _refresh_details(session, entry.item)
@@ -271,6 +283,10 @@ def _apply(
                     commit=False,
                 )
                 entry.public.meeting_id = meeting.id
+                notices.append(MeetingChange(meeting, "new"))
+        notify_meeting_changes(
+            session=session, event=plan.event, changes=notices, public_url=public_url
+        )
         clear_unplaced_reasons(
             session=session,
             request_ids=[

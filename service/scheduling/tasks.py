@@ -63,5 +63,6 @@ def schedule(context: JobContext) -> dict[str, Any]:
             progress=solver_progress,
             should_stop=context.stopping,
             before_commit=store,
+            public_url=context.services.get("public_url"),
         )
     return job_result(report)

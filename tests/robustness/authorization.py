@@ -63,6 +63,8 @@ class World:
     outgoing_request_id: int = 0
     preference_id: int = 0
     job_id: int = 0  # a queued job of the event
+    message_id: int = 0  # an outbox message of the event
+    unsubscribe_link: str = ""  # the participant's one-click unsubscribe link (mailings)
     tokens: dict[str, str] = field(default_factory=dict)  # actor -> its token
     admin_cookie: str = ""
     csrf_token: str = ""
@@ -184,6 +186,11 @@ def _schedule(_: World, __: str) -> dict[str, Any]:
 def _import_file(_: World, __: str) -> dict[str, Any]:
     sheet = "kind,name,country,delegate_name\ncompany,Công ty Nhập Danh Sách,VN,Trần Thị Bình\n"
     return {"file": ("participants.csv", sheet.encode(), "text/csv")}
+
+
+def _mailing(_: World, __: str) -> dict[str, Any]:
+    return {"subject_vi": "Thông báo", "subject_en": "Notice", "body_vi": "Nội dung",
+            "body_en": "Body", "dry_run": True}  # fmt: skip
 
 
 def _update_event(_: World, __: str) -> dict[str, Any]:
@@ -332,6 +339,20 @@ ROWS: Final[tuple[Row, ...]] = (
         organizer_pages(200), params={"name": "'meetings'", "fmt": "'csv'"}),
     Row("GET", "/admin/events/{event_id}/print", "signed-in organisers", organizer_pages(200)),
     Row("GET", "/static", "anyone", anyone(), request_path="/static/meetx.css"),
+    # -- notifications
+    Row("GET", f"{API}/events/{{event_id}}/messages", "organisers", organizers(200)),
+    Row("GET", f"{API}/events/{{event_id}}/messages/{{message_id}}", "organisers",
+        organizers(200)),
+    Row("POST", f"{API}/events/{{event_id}}/mailings", "organisers", organizers(200),
+        json=_mailing),
+    Row("GET", f"{API}/unsubscribe/{{link}}", "whoever holds the link (a GET changes nothing)",
+        anyone(), params={"link": "unsubscribe_link"}),
+    Row("POST", f"{API}/unsubscribe/{{link}}", "whoever holds the link (RFC 8058 one-click)",
+        anyone(), params={"link": "unsubscribe_link"}),
+    Row("GET", "/admin/events/{event_id}/messages", "signed-in organisers",
+        organizer_pages(200)),
+    Row("POST", "/p/{token}/notifications", "the token's holder", token_holder(303),
+        form=lambda w, a: {"requests": "true", "schedule": "true"}),
 )  # fmt: skip
 
 # Path parameters filled from the World unless a row says otherwise; literals in quotes.
@@ -344,6 +365,7 @@ DEFAULT_PARAMS: Final = {
     "request_id": "request_id",
     "preference_id": "preference_id",
     "job_id": "job_id",
+    "message_id": "message_id",
     "table_no": "'1'",
     "language": "'ko'",
 }

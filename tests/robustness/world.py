@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from service.core.settings import Settings
 from service.jobs.service import create_job
+from service.notifications.service import unsubscribe_url
 from service.pages.sessions import read_session, sign_in
 from tests.conftest import ADMIN_TOKEN
 from tests.robustness.authorization import ORGANIZER, OUTSIDER, PARTICIPANT, PEER, World
@@ -95,6 +96,10 @@ def build_world(client: TestClient, settings: Settings, engine: sa.Engine) -> Wo
     w.preference_id = post(f"/events/{w.event_id}/preferences", {
         "from_participant_id": w.participant_id, "to_participant_id": w.requested_id,
         "kind": "wish"})["id"]  # fmt: skip
+
+    messages = client.get(f"{API}/events/{w.event_id}/messages", headers=admin).json()["items"]
+    w.message_id = messages[0]["id"]
+    w.unsubscribe_link = unsubscribe_url(settings, w.participant_id, "mailings").rsplit("/", 1)[1]
 
     with Session(engine) as session:
         job, _ = create_job(session=session, kind="jobs.sleep", params={}, event_id=w.event_id)
