@@ -9,7 +9,9 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import Engine
 
 from service import __version__
+from service.attendance.router import router as attendance_router
 from service.calendars.router import router as calendars_router
+from service.commitments.router import router as commitments_router
 from service.core.database import make_engine
 from service.core.errors import install_problem_handlers
 from service.core.logs import configure_logging
@@ -28,6 +30,7 @@ from service.organizations.router import router as organizations_router
 from service.pages.router import install_pages
 from service.participants.router import router as participants_router
 from service.reference.router import router as reference_router
+from service.reports.router import router as reports_router
 from service.scheduling.router import router as schedule_router
 from service.suggestions.router import router as suggestions_router
 
@@ -57,6 +60,10 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     suggestions_router,
     meeting_requests_router,
     schedule_router,
+    # After the meeting: attendance, feedback, commitments, reports.
+    attendance_router,
+    commitments_router,
+    reports_router,
 )
 
 

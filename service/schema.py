@@ -2,8 +2,15 @@
 
 from sqlmodel import SQLModel
 
+from service.attendance.models import CheckIn, MeetingAttendance, MeetingFeedback
 from service.auth.models import OrganizerToken
 from service.changes.models import DataVersion
+from service.commitments.models import (
+    Commitment,
+    CommitmentOrganization,
+    CommitmentReview,
+    CommitmentSector,
+)
 from service.events.models import Event, EventSession
 from service.meeting_requests.models import MeetingRequest, PairPreference
 from service.meetings.models import Meeting, MeetingSeat
@@ -15,11 +22,18 @@ from service.scheduling.models import ScheduleRun
 metadata = SQLModel.metadata
 
 __all__ = [
+    "CheckIn",
+    "Commitment",
+    "CommitmentOrganization",
+    "CommitmentReview",
+    "CommitmentSector",
     "DataVersion",
     "Event",
     "EventSession",
     "FormerProvince",
     "Meeting",
+    "MeetingAttendance",
+    "MeetingFeedback",
     "MeetingRequest",
     "MeetingSeat",
     "Organization",
