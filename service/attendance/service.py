@@ -469,3 +469,42 @@ def meetings_needing_feedback(
             statement = statement.where(Meeting.event_id == event_id)
         result += [FeedbackDue(m, e, p, s) for m, e, p, s in session.exec(statement).all()]
     return sorted(result, key=lambda d: (d.starts_at, d.meeting_id, d.participant_id))
+
+
+@dataclass(frozen=True)
+class SlotFigures:
+    session_id: int
+    slot: int
+    starts_at: datetime
+    scheduled: int
+    held: int
+    no_show: int
+
+
+def slot_figures(*, session: Session, event_id: int) -> list[SlotFigures]:
+    """Live meetings per slot and how many were held or missed, in one grouped query."""
+    ma = MeetingAttendance
+    rows = session.execute(
+        sa.select(
+            Meeting.session_id,
+            Meeting.slot,
+            sa.func.min(Meeting.starts_at),
+            sa.func.count(Meeting.id),  # type: ignore[arg-type]
+            sa.func.count(sa.case((ma.attendance.in_([Attendance.held, Attendance.partial]), 1))),  # type: ignore[attr-defined]
+            sa.func.count(sa.case((ma.attendance == Attendance.no_show, 1))),
+        )
+        .outerjoin(ma, ma.meeting_id == Meeting.id)  # type: ignore[arg-type]
+        .where(Meeting.event_id == event_id, Meeting.status == MeetingStatus.scheduled)
+        .group_by(Meeting.session_id, Meeting.slot)
+        .order_by(sa.func.min(Meeting.starts_at), Meeting.session_id, Meeting.slot)
+    ).all()
+    return [
+        SlotFigures(
+            sid, slot, starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=UTC), n, h, x
+        )
+        for sid, slot, starts_at, n, h, x in rows
+    ]
+
+
+def get_feedback_or_none(*, session: Session, feedback_id: int) -> MeetingFeedback | None:
+    return session.get(MeetingFeedback, feedback_id)

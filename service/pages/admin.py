@@ -21,7 +21,7 @@ from service.events.models import Event, EventSession, SessionKind
 from service.events.service import get_session_row, list_sessions
 from service.meetings import service as booking
 from service.meetings.models import Meeting
-from service.pages import exports, i18n, schedule_view
+from service.pages import exports, i18n, outcomes_view, schedule_view
 from service.pages.dashboard import Dashboard, dashboard
 from service.pages.importer import COLUMNS, import_participants
 from service.pages.public import not_found_page
@@ -168,6 +168,8 @@ def _dashboard_context(
         "b2b_sessions": _b2b_sessions(session, event),
         "last_run": last,
         "unplaced_reasons": schedule_view.unplaced_reasons(last),
+        # After the meeting: live check-ins and the outcome charts (_outcomes_dashboard.html).
+        **outcomes_view.dashboard_charts(session, event, i18n.language_of(request).code),
     }
 
 

@@ -22,7 +22,7 @@ from service.events.models import Event, EventStatus
 from service.events.service import list_events, list_sessions
 from service.meeting_requests.models import MeetingRequest, MeetingRequestCreate
 from service.meeting_requests.service import answer_request, create_request
-from service.pages import i18n
+from service.pages import i18n, outcomes_view
 from service.pages import participant_view as views
 from service.pages.agenda_view import participant_agenda
 from service.pages.templating import redirect, render
@@ -39,6 +39,8 @@ PARTICIPANT_FLASHES = {
     "accepted": "p.flash.accepted",
     "declined": "p.flash.declined",
     "withdrawn": "p.flash.withdrawn",
+    "checked_in": "out.flash.checked_in",
+    "feedback": "out.flash.feedback",
 }
 
 
@@ -123,6 +125,8 @@ def _page_context(
             participant=participant,
             exclude=views.open_requests_with(session=session, participant=participant) | met,
         ),
+        # After the meeting: check-in button and QR code, feedback forms.
+        **outcomes_view.participant_context(request, session, participant, event),
     }
 
 

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
 from service.attendance.models import Attendance, MeetingAttendance, MeetingFeedback
-from service.commitments.models import Commitment, CommitmentSector
+from service.commitments.models import Commitment, CommitmentReview, CommitmentSector
 from service.events.models import Event
 from service.meeting_requests.models import MeetingRequest, RequestStatus
 from service.meetings.models import Meeting, MeetingStatus
@@ -414,3 +414,61 @@ def report_table(report: Report) -> list[list[Any]]:
     body = [[getattr(row, name) for name, _, _ in COLUMNS] for row in report.rows]
     body.append([getattr(report.total, name) for name, _, _ in COLUMNS])
     return [header, *body]
+
+
+# ---------------------------------------------------------------- over time
+
+
+class Timeline(SQLModel):
+    months: list[str]
+    pledged_usd: list[float]  # cumulative value of the commitments signed by each month
+    realised_usd: list[float]  # cumulative realised, from the reviews dated by each month
+
+
+def _month(session: Session, column: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(column, "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)
+
+
+def pledged_vs_realised(*, session: Session, event_id: int | None = None) -> Timeline:
+    """Month by month: what was pledged (signed value) and realised (each review's
+    increase over the one before, a window function), cumulated."""
+    c = Commitment.__table__  # type: ignore[attr-defined]
+    r = CommitmentReview.__table__  # type: ignore[attr-defined]
+    scope = [c.c.event_id == event_id] if event_id is not None else []
+    month = _month(session, c.c.signed_on)
+    pledged = dict(
+        session.execute(
+            sa.select(month, sa.func.sum(c.c.value_usd))
+            .where(c.c.signed_on.is_not(None), c.c.status != "cancelled", *scope)
+            .group_by(month)
+        ).all()
+    )
+    increase = (
+        r.c.realised_usd
+        - sa.func.lag(r.c.realised_usd, 1, 0).over(
+            partition_by=r.c.commitment_id, order_by=(r.c.reviewed_on, r.c.id)
+        )
+    ).label("increase")
+    steps = (
+        sa.select(r.c.reviewed_on, increase)
+        .select_from(r.join(c, c.c.id == r.c.commitment_id))
+        .where(*scope)
+        .subquery()
+    )
+    review_month = _month(session, steps.c.reviewed_on)
+    realised = dict(
+        session.execute(
+            sa.select(review_month, sa.func.sum(steps.c.increase)).group_by(review_month)
+        ).all()
+    )
+    months = sorted(set(pledged) | set(realised))
+    out = Timeline(months=months, pledged_usd=[], realised_usd=[])
+    total_p = total_r = 0.0
+    for m in months:
+        total_p += float(pledged.get(m) or 0)
+        total_r += float(realised.get(m) or 0)
+        out.pledged_usd.append(total_p)
+        out.realised_usd.append(total_r)
+    return out

@@ -7,13 +7,16 @@ partner and two more guests; in the second, an outsider and its host.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from service.core.database import utcnow
 from service.core.settings import Settings
+from service.meetings.models import Meeting
 from service.pages.sessions import read_session, sign_in
 from tests.conftest import ADMIN_TOKEN
 from tests.robustness.authorization import ORGANIZER, OUTSIDER, PARTICIPANT, PEER, World
@@ -94,6 +97,29 @@ def build_world(client: TestClient, settings: Settings, engine: sa.Engine) -> Wo
     w.preference_id = post(f"/events/{w.event_id}/preferences", {
         "from_participant_id": w.participant_id, "to_participant_id": w.requested_id,
         "kind": "wish"})["id"]  # fmt: skip
+
+    # The meeting has started (yesterday), so its attendance and feedback are open.
+    with Session(engine) as session:
+        row = session.get(Meeting, w.meeting_id)
+        assert row is not None
+        row.starts_at = utcnow() - timedelta(days=1)
+        row.ends_at = row.starts_at + timedelta(minutes=20)
+        session.add(row)
+        session.commit()
+    mine = {"Authorization": f"Bearer {w.tokens[PARTICIPANT]}"}
+    feedback = client.put(
+        f"{API}/events/{w.event_id}/meetings/{w.meeting_id}/feedback",
+        json={"rating": 5, "outcome": "mou_signed", "pledged_usd": 2000000},
+        headers=mine,
+    )
+    assert feedback.status_code == 200, feedback.text
+    w.feedback_id = feedback.json()["id"]
+    w.commitment_id = post("/commitments", {
+        "kind": "mou", "title": "Biên bản ghi nhớ Bắc Ninh - Daesung", "status": "signed",
+        "organization_ids": [w.organization_id, partner["organization_id"]],
+        "event_id": w.event_id, "meeting_id": w.meeting_id, "province_code": "Bắc Ninh",
+        "partner_country": "KR", "sectors": ["C27"], "signed_on": "2026-12-01",
+        "value_usd": 3000000})["id"]  # fmt: skip
 
     with Session(engine) as session:
         cookie = sign_in(session=session, settings=settings, token=ADMIN_TOKEN)
