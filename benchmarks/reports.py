@@ -179,7 +179,7 @@ def naive_summary(session: Session, group_by: GroupBy, event_id: int | None = No
                 commitments=money[k][0] if k in money else 0,
                 value_usd=money[k][1] if k in money else 0.0,
                 realised_usd=money[k][2] if k in money else 0.0,
-            )  # fmt: skip
+            )
         )
     total = ReportRow(key="total", label_vi="Tổng cộng", label_en="Total")
     return Report(group_by=group_by, event_id=event_id, date_from=None, date_to=None,
@@ -319,7 +319,8 @@ def build(engine: sa.Engine, args: argparse.Namespace) -> None:
         realised = 0.0
         for r in range(args.reviews):
             realised = min(value, realised + value * rng.random() / args.reviews)
-            reviews.append({"commitment_id": c, "reviewed_on": signed + timedelta(days=90 * (r + 1)),
+            reviewed_on = signed + timedelta(days=90 * (r + 1))
+            reviews.append({"commitment_id": c, "reviewed_on": reviewed_on,
                             "status": "in_progress", "realised_usd": round(realised),
                             "note": "Rà soát định kỳ", "reviewer": "Sở Ngoại vụ",
                             "created_at": now})  # fmt: skip
@@ -418,13 +419,13 @@ def run(backend: str, args: argparse.Namespace) -> None:
             for group_by in GroupBy:
                 with Session(engine) as session:
                     fast_ms, fast = _times(
-                        lambda gb=group_by, s=session: summary(session=s, group_by=gb,
-                                                                event_id=event_id),
+                        lambda gb=group_by, s=session, ev=event_id: summary(
+                            session=s, group_by=gb, event_id=ev),
                         args.runs,
                     )  # fmt: skip
                 with Session(engine) as session:
                     slow_ms, slow = _times(
-                        lambda gb=group_by, s=session: naive_summary(s, gb, event_id),
+                        lambda gb=group_by, s=session, ev=event_id: naive_summary(s, gb, ev),
                         max(1, min(args.runs, args.baseline_runs)),
                     )
                 same_figures(fast, slow)
