@@ -79,6 +79,7 @@ def participant_context(
     return {
         "checked_in": attendance.is_checked_in(session=session, participant_id=participant.id),  # type: ignore[arg-type]
         "check_in_qr": qr_data_uri(url),
+        "check_in_url": url,
         "feedback_items": items,
         "outcomes": [o.value for o in Outcome],
     }
