@@ -7,6 +7,7 @@ chart carries a <title> and a table-like text fallback in its <desc> for screen 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -25,6 +26,15 @@ class Series:
     label: str
     values: Sequence[float]
     colour: str
+
+
+def _ticks(peak: float) -> tuple[float, int]:
+    """A round top for the axis and how many steps up to it (whole numbers for counts)."""
+    if peak <= 4 and float(peak).is_integer():
+        return max(peak, 1), int(max(peak, 1))
+    magnitude = 10 ** math.floor(math.log10(peak))
+    top = next(f * magnitude for f in (1, 2, 2.5, 5, 10) if f * magnitude >= peak)
+    return top, 4
 
 
 def _number(value: float) -> str:
@@ -51,7 +61,7 @@ def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
         left = x + index * 170
         parts.append(
             f'<rect x="{left:.1f}" y="{y - 10:.1f}" width="12" height="12" fill="{s.colour}"/>'
-            f'<text x="{left + 17:.1f}" y="{y:.1f}" font-size="13" fill="{AXIS}">'
+            f'<text x="{left + 17:.1f}" y="{y:.1f}" font-size="14" fill="{AXIS}">'
             f"{escape(s.label)}</text>"
         )
     return parts
@@ -61,23 +71,23 @@ def bars(
     title: str, labels: Sequence[str], series: Sequence[Series], *, css: str = "", height: int = 260
 ) -> Markup:
     """Grouped vertical bars: one group per label, one bar per series."""
-    width = 720
-    left, right, top, bottom = 48, 12, 28, 54
+    width = 480
+    left, right, top, bottom = 44, 8, 30, 40
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = max([v for s in series for v in s.values] + [1])
+    peak, steps = _ticks(max([v for s in series for v in s.values] + [1]))
     body = _legend(series, left, 16)
-    for step in range(5):
-        value = peak * step / 4
-        y = top + plot_h - plot_h * step / 4
+    for step in range(steps + 1):
+        value = peak * step / steps
+        y = top + plot_h - plot_h * step / steps
         body.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
+            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="14" text-anchor="end" '
             f'fill="{AXIS}">{_number(value)}</text>'
         )
     groups = max(len(labels), 1)
     group_w = plot_w / groups
     bar_w = max(min(group_w * 0.8 / max(len(series), 1), 40), 2)
-    every = max(1, groups // 16)
+    every = max(1, groups // 8)
     for g, label in enumerate(labels):
         x0 = left + g * group_w + (group_w - bar_w * len(series)) / 2
         for k, s in enumerate(series):
@@ -91,7 +101,7 @@ def bars(
         if g % every == 0:
             body.append(
                 f'<text x="{left + g * group_w + group_w / 2:.1f}" y="{height - bottom + 16}" '
-                f'font-size="11" text-anchor="middle" fill="{AXIS}">{escape(label)}</text>'
+                f'font-size="14" text-anchor="middle" fill="{AXIS}">{escape(label)}</text>'
             )
     body.append(
         f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '
@@ -107,26 +117,27 @@ def bars(
 
 def hbars(title: str, labels: Sequence[str], series: Sequence[Series], *, css: str = "") -> Markup:
     """Horizontal bars, one row per label (long names: provinces), series side by side."""
-    width, row_h = 720, 16 * max(len(series), 1) + 10
-    left, right, top = 190, 70, 28
+    width, row_h = 480, 18 * max(len(series), 1) + 10
+    left, right, top = 150, 62, 30
     height = top + row_h * max(len(labels), 1) + 8
     plot_w = width - left - right
     peak = max([v for s in series for v in s.values] + [1])
     body = _legend(series, left, 16)
     for r, label in enumerate(labels):
         y0 = top + r * row_h
+        short = label.removeprefix("Thành phố ").removeprefix("Tỉnh ")[:20]
         body.append(
-            f'<text x="{left - 8}" y="{y0 + row_h / 2 + 4:.1f}" font-size="12" text-anchor="end" '
-            f'fill="{AXIS}">{escape(label[:28])}</text>'
+            f'<text x="{left - 8}" y="{y0 + row_h / 2 + 4:.1f}" font-size="14" text-anchor="end" '
+            f'fill="{AXIS}">{escape(short)}</text>'
         )
         for k, s in enumerate(series):
             value = s.values[r] if r < len(s.values) else 0
             w = plot_w * value / peak
-            y = y0 + 5 + k * 16
+            y = y0 + 5 + k * 18
             body.append(
-                f'<rect class="bar" x="{left}" y="{y:.1f}" width="{w:.1f}" height="14" '
+                f'<rect class="bar" x="{left}" y="{y:.1f}" width="{w:.1f}" height="16" '
                 f'fill="{s.colour}"><title>{escape(label)}: {_number(value)}</title></rect>'
-                f'<text x="{left + w + 4:.1f}" y="{y + 11:.1f}" font-size="11" fill="{AXIS}">'
+                f'<text x="{left + w + 4:.1f}" y="{y + 13:.1f}" font-size="14" fill="{AXIS}">'
                 f"{_number(value)}</text>"
             )
     desc = "; ".join(
@@ -140,25 +151,25 @@ def lines(
     title: str, labels: Sequence[str], series: Sequence[Series], *, css: str = "", height: int = 260
 ) -> Markup:
     """Cumulative lines over time (pledged against realised), with a dot per point."""
-    width = 720
-    left, right, top, bottom = 56, 16, 28, 40
+    width = 480
+    left, right, top, bottom = 54, 30, 30, 40
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = max([v for s in series for v in s.values] + [1])
+    peak, steps = _ticks(max([v for s in series for v in s.values] + [1]))
     body = _legend(series, left, 16)
-    for step in range(5):
-        y = top + plot_h - plot_h * step / 4
+    for step in range(steps + 1):
+        y = top + plot_h - plot_h * step / steps
         body.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
-            f'fill="{AXIS}">{_number(peak * step / 4)}</text>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="14" text-anchor="end" '
+            f'fill="{AXIS}">{_number(peak * step / steps)}</text>'
         )
     count = max(len(labels), 1)
     step_x = plot_w / max(count - 1, 1)
-    every = max(1, count // 10)
+    every = max(1, count // 4)
     for i, label in enumerate(labels):
         if i % every == 0 or i == count - 1:
             body.append(
-                f'<text x="{left + i * step_x:.1f}" y="{height - bottom + 16}" font-size="11" '
+                f'<text x="{left + i * step_x:.1f}" y="{height - bottom + 16}" font-size="14" '
                 f'text-anchor="middle" fill="{AXIS}">{escape(label)}</text>'
             )
     for s in series:

@@ -25,6 +25,7 @@ from service.organizations import service as organizations
 from service.organizations.models import Organization, OrganizationCreate
 from service.participants import service as participants
 from service.participants.models import ParticipantCreate, participant_links
+from service.seeding.demo_outcomes import load_demo_outcomes
 
 
 def find_demo_event(*, session: Session) -> Event | None:
@@ -56,6 +57,7 @@ def load_demo_event(
     their personal links are written to `links_file` (CSV) when given."""
     existing = find_demo_event(session=session)
     if existing is not None:
+        load_demo_outcomes(session=session, event=existing)  # meetings may exist by now
         return existing, False
     data = demo_event()
     info = data["event"]
@@ -124,6 +126,8 @@ def load_demo_event(
             )
         )
     session.commit()
+    # After the meeting: commitments now, attendance and feedback once meetings exist.
+    load_demo_outcomes(session=session, event=event)
     if links_file is not None:
         _write_links(links_file, links)
     return event, True
