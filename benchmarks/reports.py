@@ -382,7 +382,10 @@ def _fmt(ms: list[float]) -> str:
 
 
 @contextmanager
-def database(backend: str) -> Iterator[str]:
+def database(backend: str, keep: str | None = None) -> Iterator[str]:
+    if backend == "sqlite" and keep:
+        yield f"sqlite:///{Path(keep).resolve()}"
+        return
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{Path(tmp) / 'reports.db'}"
@@ -402,15 +405,17 @@ def database(backend: str) -> Iterator[str]:
 
 
 def run(backend: str, args: argparse.Namespace) -> None:
-    with database(backend) as url:
+    with database(backend, args.keep) as url:
         print(f"{backend}:", flush=True)
         upgrade(url)
         engine = make_engine(url)
         with Session(engine) as session:
             ensure_reference_data(session=session)
-        started = time.perf_counter()
-        build(engine, args)
-        print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
+            built = session.exec(select(sa.func.count()).select_from(Meeting)).one()
+        if not built:
+            started = time.perf_counter()
+            build(engine, args)
+            print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
         print(f"  {'report':34} {'SQL min':>8} {'median':>8} {'max':>8}   "
               f"{'Python min':>10} {'median':>8} {'max':>8}  (ms)")  # fmt: skip
         with Session(engine) as session:
@@ -423,6 +428,9 @@ def run(backend: str, args: argparse.Namespace) -> None:
                             session=s, group_by=gb, event_id=ev),
                         args.runs,
                     )  # fmt: skip
+                if args.no_baseline:
+                    print(f"  {group_by.value + ', ' + scope:34} {_fmt(fast_ms)}", flush=True)
+                    continue
                 with Session(engine) as session:
                     slow_ms, slow = _times(
                         lambda gb=group_by, s=session, ev=event_id: naive_summary(s, gb, ev),
@@ -445,6 +453,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline-runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--keep", metavar="FILE", help="SQLite: build into FILE once and reuse it on later runs"
+    )
+    parser.add_argument("--no-baseline", action="store_true", help="time the SQL reports only")
     args = parser.parse_args()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()}", flush=True)
     for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
