@@ -31,6 +31,7 @@ from service.pages.router import install_pages
 from service.participants.router import router as participants_router
 from service.reference.router import router as reference_router
 from service.reports.router import router as reports_router
+from service.reports.service import PartialCache
 from service.scheduling.router import router as schedule_router
 from service.suggestions.router import router as suggestions_router
 
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.logger = logger
+    app.state.report_cache = PartialCache()  # per-edition report figures (service/reports)
     install_problem_handlers(app)
     app.include_router(health_router)
     # Each domain router straight on the app: one router between a request and its route

@@ -17,6 +17,7 @@ from service.meetings.models import Meeting, MeetingSeat
 from service.organizations.models import Organization
 from service.participants.models import Participant
 from service.reference.models import FormerProvince, Province, Sector
+from service.reports.models import ReportEventRevision
 from service.scheduling.models import ScheduleRun
 
 metadata = SQLModel.metadata
@@ -41,6 +42,7 @@ __all__ = [
     "PairPreference",
     "Participant",
     "Province",
+    "ReportEventRevision",
     "ScheduleRun",
     "Sector",
     "metadata",

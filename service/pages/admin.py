@@ -169,7 +169,9 @@ def _dashboard_context(
         "last_run": last,
         "unplaced_reasons": schedule_view.unplaced_reasons(last),
         # After the meeting: live check-ins and the outcome charts (_outcomes_dashboard.html).
-        **outcomes_view.dashboard_charts(session, event, i18n.language_of(request).code),
+        **outcomes_view.dashboard_charts(
+            session, event, i18n.language_of(request).code, request.app.state.report_cache
+        ),
     }
 
 

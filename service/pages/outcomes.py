@@ -280,7 +280,7 @@ def _outcomes_context(
         "reviews_due": [register.commitment_public(session=session, commitment=c) for c in due],
         "groups": GROUPS,
         "columns": COLUMNS,
-        **dashboard_charts(session, event, lang),
+        **dashboard_charts(session, event, lang, request.app.state.report_cache),
     }
 
 
@@ -432,7 +432,12 @@ def report_file(
 ) -> Response:
     if group_by not in GROUPS or fmt not in MEDIA_TYPES:
         return not_found_page(request)
-    report = reports.summary(session=session, group_by=reports.GroupBy(group_by), event_id=event.id)
+    report = reports.summary(
+        session=session,
+        group_by=reports.GroupBy(group_by),
+        event_id=event.id,
+        cache=request.app.state.report_cache,
+    )
     table = reports.report_table(report)
     body = to_csv(table) if fmt == "csv" else to_xlsx(f"Báo cáo - {group_by}", table)
     filename = f"meetx-event-{event.id}-report-{group_by}.{fmt}"
@@ -454,7 +459,12 @@ def printable_report(
     """One page of figures and charts for the leadership, then the tables."""
     lang = i18n.language_of(request).code
     tables = {
-        g: reports.summary(session=session, group_by=reports.GroupBy(g), event_id=event.id)
+        g: reports.summary(
+            session=session,
+            group_by=reports.GroupBy(g),
+            event_id=event.id,
+            cache=request.app.state.report_cache,
+        )
         for g in GROUPS
         if g != "event"
     }
@@ -467,6 +477,6 @@ def printable_report(
             "total": tables["province"].total,
             "columns": COLUMNS,
             "generated": utcnow(),
-            **dashboard_charts(session, event, lang),
+            **dashboard_charts(session, event, lang, request.app.state.report_cache),
         },
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from service.auth.dependencies import OrganizerDep
@@ -16,6 +16,14 @@ from service.reports import service as reports
 from service.reports.spreadsheets import to_csv, to_xlsx
 
 router = APIRouter(prefix="/reports", tags=["reports"])
+
+
+def report_cache(request: Request) -> reports.PartialCache | None:
+    """The app's per-edition figures (made once in create_app)."""
+    return getattr(request.app.state, "report_cache", None)
+
+
+ReportCacheDep = Annotated[reports.PartialCache | None, Depends(report_cache)]
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -35,6 +43,7 @@ MEDIA_TYPES = {
 def summary(
     session: SessionDep,
     _: OrganizerDep,
+    cache: ReportCacheDep,
     group_by: reports.GroupBy = reports.GroupBy.province,
     event_id: int | None = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
@@ -51,6 +60,7 @@ def summary(
         event_id=event_id,
         date_from=date_from,
         date_to=date_to,
+        cache=cache,
     )
     if format == "json":
         return report

@@ -4,10 +4,14 @@ former province, the total row, spreadsheets, and who may read them."""
 from __future__ import annotations
 
 import io
+from datetime import date
+from typing import Any
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlmodel import Session
 
+from service.reports import service as reports_service
 from tests.service.builders import EventBuilder
 from tests.service.factories import assert_problem
 from tests.service.outcomes import PastEdition, past_edition
@@ -147,3 +151,47 @@ def test_only_organisers_read_reports(client: TestClient, admin_headers: dict[st
     assert_problem(client.get(path, params={"event_id": 987654}, headers=admin_headers), 404)
     assert_problem(client.get(path, params={"from": "2026-02-01", "to": "2026-01-01"},
                               headers=admin_headers), 422, "query.to")  # fmt: skip
+
+
+def test_an_editions_figures_are_kept_until_one_of_its_rows_changes(
+    client: TestClient, admin_headers: dict[str, str], db: Session, monkeypatch: Any
+) -> None:
+    first = _played(client, admin_headers)
+    second = past_edition(client, admin_headers, name="Gặp gỡ Nhật Bản 2026", partner_country="JP")
+    computed: list[list[int] | None] = []
+    compute = reports_service._event_figures
+
+    def counting(session: Session, mode: str, events: list[int] | None) -> Any:
+        computed.append(events)
+        return compute(session, mode, events)
+
+    monkeypatch.setattr(reports_service, "_event_figures", counting)
+    cache = reports_service.PartialCache()
+    scope = {"date_from": date(2026, 6, 1), "date_to": date(2026, 6, 30)}
+
+    def report() -> reports_service.Report:
+        return reports_service.summary(
+            session=db, group_by=reports_service.GroupBy.province, cache=cache, **scope
+        )
+
+    cold = report()
+    assert len(computed) == 2, "the grouping and the totals, every edition at once"
+    computed.clear()
+    assert report() == cold and computed == [], "nothing changed: nothing recomputed"
+    # A no-show marked in the second edition: only that edition is counted again.
+    marked = client.patch(
+        second.path(f"/meetings/{second.meeting['id']}"),
+        json={"attendance": "no_show", "absent": [second.guest["id"]]},
+        headers=admin_headers,
+    )
+    assert marked.status_code == 200
+    warm = report()
+    assert computed == [[second.builder.id], [second.builder.id]]
+    assert warm.total.no_show == cold.total.no_show + 1
+    # An organisation moving province changes every edition's keys.
+    computed.clear()
+    moved = client.patch(f"/api/v1/organizations/{first.host['organization_id']}",
+                         json={"province_code": "Bắc Ninh"}, headers=admin_headers)  # fmt: skip
+    assert moved.status_code == 200
+    rows = {r.key: r for r in report().rows}
+    assert len(computed) == 2 and rows["24"].participants >= 1
