@@ -443,16 +443,18 @@ def run(backend: str, args: argparse.Namespace) -> None:
                 for _ in range(args.runs):
                     with Session(engine) as session:
                         cpu = time.process_time()
-                        ms, fast = _times(partial(summary, session=session, group_by=group_by,
-                                                  event_id=event_id, cache=PartialCache()), 1)  # fmt: skip
+                        report = partial(summary, session=session, group_by=group_by,
+                                         event_id=event_id, cache=PartialCache())  # fmt: skip
+                        ms, fast = _times(report, 1)
                         cold_ms += ms
                         cpu_ms.append((time.process_time() - cpu) * 1000)
                 cache = PartialCache()
                 with Session(engine) as session:
                     summary(session=session, group_by=group_by, event_id=event_id, cache=cache)
                 with Session(engine) as session:
-                    warm_ms, _ = _times(partial(summary, session=session, group_by=group_by,
-                                                event_id=event_id, cache=cache), args.runs)  # fmt: skip
+                    report = partial(summary, session=session, group_by=group_by,
+                                     event_id=event_id, cache=cache)  # fmt: skip
+                    warm_ms, _ = _times(report, args.runs)
                 write_ms = []
                 for _ in range(args.runs):
                     with engine.begin() as connection:
