@@ -152,7 +152,7 @@ def lines(
 ) -> Markup:
     """Cumulative lines over time (pledged against realised), with a dot per point."""
     width = 480
-    left, right, top, bottom = 54, 30, 30, 40
+    left, right, top, bottom = 66, 30, 30, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     peak, steps = _ticks(max([v for s in series for v in s.values] + [1]))
     body = _legend(series, left, 16)
