@@ -159,4 +159,9 @@ def dashboard_charts(
             within=timedelta(hours=1),  # type: ignore[arg-type]
         ),
         "province_report": by_province,
+        "no_show_rows": [
+            r
+            for r in attendance.attendance_rows(session=session, event_id=event.id)  # type: ignore[arg-type]
+            if r.no_shows
+        ][:10],
     }
