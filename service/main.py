@@ -11,9 +11,11 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import Engine
 
 from service import __version__
+from service.attendance.router import router as attendance_router
 from service.booking.router import router as booking_router
 from service.calendars.feed_cache import FeedCache
 from service.calendars.router import router as calendars_router
+from service.commitments.router import router as commitments_router
 from service.core.database import make_engine
 from service.core.dependencies import SharedObjects
 from service.core.errors import install_problem_handlers
@@ -40,6 +42,7 @@ from service.organizations.router import router as organizations_router
 from service.pages.router import install_pages
 from service.participants.router import router as participants_router
 from service.reference.router import router as reference_router
+from service.reports.router import router as reports_router
 from service.scheduling.router import router as schedule_router
 from service.suggestions.router import router as suggestions_router
 from service.suggestions.service import IndexCache
@@ -73,6 +76,10 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     jobs_router,
     booking_router,
     notifications_router,
+    # After the meeting: attendance, feedback, commitments, reports.
+    attendance_router,
+    commitments_router,
+    reports_router,
 )
 
 # Every domain module that registers background tasks (service/jobs/registry.py); web
@@ -93,7 +100,8 @@ def make_jobs(settings: Settings, engine: Engine) -> JobEngine:
 def build_shared_objects(jobs: JobEngine, mailer: Mailer) -> SharedObjects:
     """The objects every request of this app shares, made once: the calendar feeds' and
     the agenda's caches, the suggestion index that the API, the pages, the scheduler and
-    the jobs this process runs all read, the job engine and the mailer."""
+    the jobs this process runs all read, the job engine, the mailer and the reports'
+    per-edition figures."""
     shared = SharedObjects(FeedCache(), AgendaCache(), jobs.services["suggestion_cache"], mailer)
     shared.register(jobs, kind=JobEngine)
     return shared

@@ -2,8 +2,15 @@
 
 from sqlmodel import SQLModel
 
+from service.attendance.models import CheckIn, MeetingAttendance, MeetingFeedback
 from service.auth.models import OrganizerToken
 from service.changes.models import DataVersion
+from service.commitments.models import (
+    Commitment,
+    CommitmentOrganization,
+    CommitmentReview,
+    CommitmentSector,
+)
 from service.events.models import Event, EventSession
 from service.jobs.models import Job
 from service.meeting_requests.models import MeetingRequest, PairPreference
@@ -12,11 +19,17 @@ from service.notifications.models import Mailing, NotificationConsent, OutboxMes
 from service.organizations.models import Organization
 from service.participants.models import Participant
 from service.reference.models import FormerProvince, Province, Sector
+from service.reports.models import ReportEventRevision
 from service.scheduling.models import ScheduleRun
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "CheckIn",
+    "Commitment",
+    "CommitmentOrganization",
+    "CommitmentReview",
+    "CommitmentSector",
     "DataVersion",
     "Event",
     "EventSession",
@@ -25,6 +38,8 @@ __all__ = [
     "Job",
     "Mailing",
     "Meeting",
+    "MeetingAttendance",
+    "MeetingFeedback",
     "MeetingRequest",
     "MeetingSeat",
     "NotificationConsent",
@@ -34,6 +49,7 @@ __all__ = [
     "PairPreference",
     "Participant",
     "Province",
+    "ReportEventRevision",
     "ScheduleRun",
     "Sector",
     "metadata",

@@ -10,6 +10,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from service.attendance import service as attendance
+from service.attendance.models import Attendance
 from service.auth.dependencies import ActorDep, BearerDep, OrganizerDep, signed_in_actor
 from service.auth.service import Actor
 from service.changes.service import current_version
@@ -21,7 +23,7 @@ from service.kit.pagination import Page, PageDep
 from service.meetings import service as booking
 from service.meetings.agenda_cache import ListCacheDep, ListKey, list_response, stored_list
 from service.meetings.interpreters import interpreter_needed
-from service.meetings.models import MeetingPublic, MeetingSource, MeetingStatus
+from service.meetings.models import Meeting, MeetingPublic, MeetingSource, MeetingStatus
 from service.notifications.service import MeetingChange, meeting_place, notify_meeting_changes
 from service.organizations.models import Organization
 from service.participants.models import Participant
@@ -43,6 +45,16 @@ class MeetingUpdate(BaseModel):
     table: int | None = Field(default=None, ge=1, le=10_000)
     status: MeetingStatus | None = Field(default=None, description="'cancelled' cancels it")
     locked: bool | None = None
+    # Attendance (service/attendance): held, no-show naming the absent side(s), or partial.
+    attendance: Attendance | None = Field(default=None, description="Once the meeting started")
+    absent: list[int] | None = Field(
+        default=None, max_length=2, description="For a no-show: the participant(s) absent"
+    )
+
+
+class MeetingWithAttendance(MeetingPublic):
+    attendance: Attendance | None = None
+    absent: list[int] = Field(default_factory=list)
 
 
 def _public(session: Session, meeting: object) -> MeetingPublic:
@@ -178,8 +190,9 @@ def get_meeting(
 
 @router.patch(
     "/{meeting_id}",
-    summary="Move, cancel, lock or unlock a meeting",
-    description="A move or a cancellation raises the meeting's sequence so calendars update it.",
+    summary="Move, cancel, lock or unlock a meeting, or mark its attendance",
+    description="A move or a cancellation raises the meeting's sequence so calendars update it. "
+    "`attendance` (held, no_show with `absent`, partial) is taken once the meeting started.",
 )
 def update_meeting(
     event_id: int,
@@ -188,9 +201,35 @@ def update_meeting(
     session: SessionDep,
     _: OrganizerDep,
     request: Request,
-) -> MeetingPublic:
+) -> MeetingWithAttendance:
     meeting = booking.get_meeting(session=session, event_id=event_id, meeting_id=meeting_id)
+    if data.attendance is not None or data.absent is not None:
+        if data.attendance is None:
+            raise invalid("body.attendance", "say held, no_show or partial with absent")
+        if data.status is MeetingStatus.cancelled:
+            raise invalid("body.attendance", "a meeting being cancelled takes no attendance")
+        # Written with the rest of the change, or not at all.
+        attendance.set_attendance(
+            session=session,
+            meeting=meeting,
+            attendance=data.attendance,
+            absent=data.absent,
+            commit=False,
+        )
     public_url = request.app.state.settings.public_base
+    result = _update_meeting(event_id, meeting, data, session, public_url)
+    session.commit()
+    row = attendance.attendance_of(session=session, meeting_id=meeting.id)  # type: ignore[arg-type]
+    return MeetingWithAttendance(
+        **result.model_dump(),
+        attendance=row.attendance if row else None,
+        absent=attendance.absent_ids(meeting, row),
+    )
+
+
+def _update_meeting(
+    event_id: int, meeting: Meeting, data: MeetingUpdate, session: Session, public_url: str
+) -> MeetingPublic:
     if data.status is MeetingStatus.cancelled:
         if meeting.status is MeetingStatus.scheduled:
             booking.cancel_meeting(session=session, meeting=meeting, commit=False)

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import Session, select
 
 from service.core.database import SessionDep
+from service.core.dependencies import shared_objects
 from service.core.errors import ProblemError, invalid
 from service.core.i18n import N_, vi_en
 from service.core.settings import Settings
@@ -26,7 +27,7 @@ from service.jobs.service import get_job, job_read, request_cancel
 from service.meetings import service as booking
 from service.meetings.models import Meeting, MeetingStatus
 from service.notifications.service import MeetingChange, meeting_place, notify_meeting_changes
-from service.pages import exports, i18n, schedule_view
+from service.pages import exports, i18n, outcomes_view, schedule_view
 from service.pages.dashboard import Dashboard, dashboard
 from service.pages.importer import COLUMNS, import_participants
 from service.pages.public import not_found_page
@@ -40,6 +41,7 @@ from service.pages.sessions import (
     sign_in,
 )
 from service.pages.templating import PageInterrupt, redirect, render
+from service.reports.service import PartialCache
 from service.scheduling.models import ScheduleOptions
 from service.scheduling.runs import last_run
 from service.scheduling.service import run_schedule, start_schedule_job
@@ -174,6 +176,13 @@ def _dashboard_context(
         "b2b_sessions": _b2b_sessions(session, event),
         "last_run": last,
         "unplaced_reasons": schedule_view.unplaced_reasons(last),
+        # After the meeting: live check-ins and the outcome charts (_outcomes_dashboard.html).
+        **outcomes_view.dashboard_charts(
+            session,
+            event,
+            i18n.language_of(request).code,
+            shared_objects(request.app).get(PartialCache),
+        ),
     }
 
 

@@ -27,7 +27,7 @@ from service.events.service import list_events, list_sessions
 from service.meeting_requests.models import MeetingRequest, MeetingRequestCreate
 from service.meeting_requests.service import answer_request, create_request
 from service.notifications.service import consent_of
-from service.pages import i18n
+from service.pages import i18n, outcomes_view
 from service.pages import participant_view as views
 from service.pages.agenda_view import participant_agenda
 from service.pages.templating import redirect, render
@@ -47,6 +47,8 @@ PARTICIPANT_FLASHES = {
     "booked": N_("p.flash.booked"),
     "unplaced": N_("p.flash.unplaced"),
     "notifications": N_("notify.saved"),
+    "checked_in": N_("out.flash.checked_in"),
+    "feedback": N_("out.flash.feedback"),
 }
 
 
@@ -163,6 +165,8 @@ def _page_context(
             participant=participant,
             exclude=views.open_requests_with(session=session, participant=participant) | met,
         ),
+        # After the meeting: check-in button and QR code, feedback forms.
+        **outcomes_view.participant_context(request, session, participant, event),
     }
 
 

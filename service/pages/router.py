@@ -7,12 +7,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.pages import admin, public
+from service.pages import admin, outcomes, public
 from service.pages.templating import STATIC_DIR, PageInterrupt
 
 router = APIRouter(include_in_schema=False)
 router.include_router(public.router)
 router.include_router(admin.router)
+router.include_router(outcomes.router)  # after the meeting: check-in, feedback, reports
 
 
 async def _interrupted(_: Request, exc: Exception) -> Response:

@@ -28,6 +28,7 @@ from service.participants import service as participants
 from service.participants.models import ParticipantCreate, participant_links
 from service.scheduling.models import ScheduleOptions, ScheduleReport
 from service.scheduling.service import run_schedule
+from service.seeding.demo_outcomes import load_demo_outcomes
 
 
 def find_demo_event(*, session: Session) -> Event | None:
@@ -66,6 +67,7 @@ def load_demo_event(
     filled grid: the first thing a newcomer sees of the scheduler is its result."""
     existing = find_demo_event(session=session)
     if existing is not None:
+        load_demo_outcomes(session=session, event=existing)  # meetings may exist by now
         return existing, False
     data = demo_event()
     info = data["event"]
@@ -136,6 +138,8 @@ def load_demo_event(
     session.commit()
     if schedule:
         schedule_demo_day(session=session, event=event)
+    # After the meeting: commitments now, attendance and feedback once meetings exist.
+    load_demo_outcomes(session=session, event=event)
     if links_file is not None:
         _write_links(links_file, links)
     return event, True

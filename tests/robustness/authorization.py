@@ -65,6 +65,8 @@ class World:
     job_id: int = 0  # a queued job of the event
     message_id: int = 0  # an outbox message of the event
     unsubscribe_link: str = ""  # the participant's one-click unsubscribe link (mailings)
+    feedback_id: int = 0  # the participant's "MoU signed" feedback on `meeting_id`
+    commitment_id: int = 0  # binds the participant's organisation (and the partner's)
     tokens: dict[str, str] = field(default_factory=dict)  # actor -> its token
     admin_cookie: str = ""
     csrf_token: str = ""
@@ -130,6 +132,11 @@ def token_holder(ok: int) -> dict[str, Expect]:
     """Addressed by a participant token: whoever holds one sees its own; an unknown token
     (or an organiser's) is not a participant's: 404."""
     return {ANONYMOUS: 404, PARTICIPANT: ok, PEER: ok, OUTSIDER: ok, ORGANIZER: 404}
+
+
+def own_page(ok: int) -> dict[str, Expect]:
+    """A token-addressed page about the holder's own resource: any other is not found."""
+    return {ANONYMOUS: 404, PARTICIPANT: ok, PEER: 404, OUTSIDER: 404, ORGANIZER: 404}
 
 
 def organizer_pages(ok: int) -> dict[str, Expect]:
@@ -200,6 +207,42 @@ def _update_event(_: World, __: str) -> dict[str, Any]:
 def _register(w: World, _: str) -> dict[str, Any]:
     return {"organization_id": w.spare_organization_id,
             "delegates": [{"name": "Lê Văn Cường"}]}  # fmt: skip
+
+
+def _check_in(w: World, _: str) -> dict[str, Any]:
+    return {"participant_id": w.participant_id}
+
+
+def _slot(w: World, _: str) -> dict[str, Any]:
+    return {"session_id": w.b2b_session_id, "slot": 1}
+
+
+def _feedback(w: World, actor: str) -> dict[str, Any]:
+    """Each side for itself; an organiser names the side."""
+    body: dict[str, Any] = {"rating": 4, "outcome": "follow_up", "next_step": "Gặp lại"}
+    if actor == ORGANIZER:
+        body["participant_id"] = w.participant_id
+    return body
+
+
+def _page_feedback(_: World, __: str) -> dict[str, Any]:
+    return {"rating": "5", "outcome": "mou_planned", "pledged_usd": "1000000"}
+
+
+def _commitment(w: World, _: str) -> dict[str, Any]:
+    return {"kind": "mou", "title": "Biên bản ghi nhớ hợp tác", "status": "signed",
+            "organization_ids": [w.organization_id], "event_id": w.event_id,
+            "province_code": "Bắc Giang", "partner_country": "KR", "sectors": ["C27"],
+            "signed_on": "2026-12-10", "value_usd": 1000000}  # fmt: skip
+
+
+def _review(_: World, __: str) -> dict[str, Any]:
+    return {"status": "in_progress", "realised_usd": 100000, "note": "Đã khởi công"}
+
+
+def commitment_readers(ok: int) -> dict[str, Expect]:
+    """Every participant lists the commitments of its own organisation (maybe none)."""
+    return {ANONYMOUS: 401, PARTICIPANT: ok, PEER: ok, OUTSIDER: ok, ORGANIZER: ok}
 
 
 API = "/api/v1"
@@ -304,6 +347,27 @@ ROWS: Final[tuple[Row, ...]] = (
         "organisers (header or ?token=)", organizers(200)),
     Row("GET", f"{API}/events/{{event_id}}/meetings/{{meeting_id}}/invitation.ics",
         "the meeting's two participants, organisers", own(200)),
+    # -- attendance, feedback, commitments, reports
+    Row("POST", f"{API}/events/{{event_id}}/check-ins", "organisers", organizers(201),
+        json=_check_in),
+    Row("GET", f"{API}/events/{{event_id}}/check-ins", "organisers", organizers(200)),
+    Row("GET", f"{API}/events/{{event_id}}/attendance", "organisers", organizers(200)),
+    Row("POST", f"{API}/events/{{event_id}}/attendance", "organisers", organizers(200),
+        json=_slot),
+    Row("PUT", f"{API}/events/{{event_id}}/meetings/{{meeting_id}}/feedback",
+        "the meeting's two participants (each its own), organisers", own(200), json=_feedback),
+    Row("GET", f"{API}/events/{{event_id}}/meetings/{{meeting_id}}/feedback",
+        "the meeting's two participants (each its own), organisers", own(200)),
+    Row("POST", f"{API}/commitments", "organisers", organizers(201), json=_commitment),
+    Row("GET", f"{API}/commitments", "participants (those their organisation is party to), "
+        "organisers", commitment_readers(200)),
+    Row("GET", f"{API}/commitments/{{commitment_id}}", "its parties' participants, organisers",
+        own(200)),
+    Row("PATCH", f"{API}/commitments/{{commitment_id}}", "organisers", organizers(200),
+        json=lambda w, a: {"next_review_on": "2027-06-10"}),
+    Row("POST", f"{API}/commitments/{{commitment_id}}/reviews", "organisers", organizers(201),
+        json=_review),
+    Row("GET", f"{API}/reports/summary", "organisers", organizers(200)),
     # -- pages
     Row("GET", "/", "anyone", anyone()),
     Row("GET", "/p/{token}", "the token's holder", token_holder(200)),
@@ -314,6 +378,9 @@ ROWS: Final[tuple[Row, ...]] = (
         "the token's holder, on requests to (accept) or from (withdraw) it",
         {ANONYMOUS: 404, PARTICIPANT: 303, PEER: 404, OUTSIDER: 404, ORGANIZER: 404},
         params={"action": "'accept'"}),
+    Row("POST", "/p/{token}/check-in", "the token's holder, for itself", token_holder(303)),
+    Row("POST", "/p/{token}/meetings/{meeting_id}/feedback",
+        "the token's holder, on its own meetings", own_page(303), form=_page_feedback),
     Row("GET", "/admin", "anyone (the sign-in form; signed in: the events)", anyone()),
     Row("POST", "/admin/login", "organiser tokens only",
         {**dict.fromkeys(ACTORS, 401), ORGANIZER: 303}, form=_sign_in),
@@ -338,6 +405,23 @@ ROWS: Final[tuple[Row, ...]] = (
     Row("GET", "/admin/events/{event_id}/export/{name}.{fmt}", "signed-in organisers",
         organizer_pages(200), params={"name": "'meetings'", "fmt": "'csv'"}),
     Row("GET", "/admin/events/{event_id}/print", "signed-in organisers", organizer_pages(200)),
+    Row("GET", "/admin/events/{event_id}/outcomes", "signed-in organisers",
+        organizer_pages(200)),
+    Row("GET", "/admin/events/{event_id}/check-in", "signed-in organisers",
+        organizer_pages(200)),
+    Row("POST", "/admin/events/{event_id}/check-in", "signed-in organisers",
+        organizer_pages(303), form=_check_in, csrf=True),
+    Row("GET", "/admin/events/{event_id}/check-in/{participant_id}", "signed-in organisers",
+        organizer_pages(200)),
+    Row("POST", "/admin/events/{event_id}/attendance", "signed-in organisers",
+        organizer_pages(303), form=_slot, csrf=True),
+    Row("POST", "/admin/events/{event_id}/attendance/{meeting_id}", "signed-in organisers",
+        organizer_pages(303), form=lambda w, a: {"attendance": "held"}, csrf=True),
+    Row("POST", "/admin/events/{event_id}/feedback/{feedback_id}/commitment",
+        "signed-in organisers", organizer_pages(303), csrf=True),
+    Row("GET", "/admin/events/{event_id}/report", "signed-in organisers", organizer_pages(200)),
+    Row("GET", "/admin/events/{event_id}/report/{group_by}.{fmt}", "signed-in organisers",
+        organizer_pages(200), params={"group_by": "'province'", "fmt": "'xlsx'"}),
     Row("GET", "/static", "anyone", anyone(), request_path="/static/meetx.css"),
     # -- notifications
     Row("GET", f"{API}/events/{{event_id}}/messages", "organisers", organizers(200)),
@@ -366,6 +450,8 @@ DEFAULT_PARAMS: Final = {
     "preference_id": "preference_id",
     "job_id": "job_id",
     "message_id": "message_id",
+    "feedback_id": "feedback_id",
+    "commitment_id": "commitment_id",
     "table_no": "'1'",
     "language": "'ko'",
 }

@@ -7,14 +7,17 @@ partner and two more guests; in the second, an outsider and its host.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from service.core.database import utcnow
 from service.core.settings import Settings
 from service.jobs.service import create_job
+from service.meetings.models import Meeting
 from service.notifications.service import unsubscribe_url
 from service.pages.sessions import read_session, sign_in
 from tests.conftest import ADMIN_TOKEN
@@ -104,6 +107,29 @@ def build_world(client: TestClient, settings: Settings, engine: sa.Engine) -> Wo
     with Session(engine) as session:
         job, _ = create_job(session=session, kind="jobs.sleep", params={}, event_id=w.event_id)
         w.job_id = job.id  # type: ignore[assignment]
+    # The meeting has started (yesterday), so its attendance and feedback are open.
+    with Session(engine) as session:
+        row = session.get(Meeting, w.meeting_id)
+        assert row is not None
+        row.starts_at = utcnow() - timedelta(days=1)
+        row.ends_at = row.starts_at + timedelta(minutes=20)
+        session.add(row)
+        session.commit()
+    mine = {"Authorization": f"Bearer {w.tokens[PARTICIPANT]}"}
+    feedback = client.put(
+        f"{API}/events/{w.event_id}/meetings/{w.meeting_id}/feedback",
+        json={"rating": 5, "outcome": "mou_signed", "pledged_usd": 2000000},
+        headers=mine,
+    )
+    assert feedback.status_code == 200, feedback.text
+    w.feedback_id = feedback.json()["id"]
+    w.commitment_id = post("/commitments", {
+        "kind": "mou", "title": "Biên bản ghi nhớ Bắc Ninh - Daesung", "status": "signed",
+        "organization_ids": [w.organization_id, partner["organization_id"]],
+        "event_id": w.event_id, "meeting_id": w.meeting_id, "province_code": "Bắc Ninh",
+        "partner_country": "KR", "sectors": ["C27"], "signed_on": "2026-12-01",
+        "value_usd": 3000000})["id"]  # fmt: skip
+
     with Session(engine) as session:
         cookie = sign_in(session=session, settings=settings, token=ADMIN_TOKEN)
         assert cookie is not None

@@ -1,0 +1,1 @@
+"""The commitments register: MoUs, agreements and investments followed to realised capital."""

@@ -1,0 +1,1 @@
+"""Results reports by province, partner country, sector and event."""
