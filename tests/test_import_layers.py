@@ -6,9 +6,10 @@ From the bottom up:
 - `service.kit`: small helpers; `service.core`: shared plumbing (kit only below it).
 - Each domain's inner modules (models, service and their helpers), in `DOMAIN_ORDER`: a
   domain reads only the domains before it.
-- Each domain's edge modules (`router`, `views`, `tasks`, `dependencies`): they may read
-  any domain's inner modules and another domain's `dependencies`, never another router.
-- `service.pages` and `service.seeding`: above every domain.
+- Each domain's edge modules (`router`, `tasks`, `dependencies`): they may read any
+  domain's inner modules and another domain's `dependencies`, never another router.
+- `service.pages`, `service.seeding` and each domain's `views` (its pages, built on the
+  page plumbing of `service.pages`): above every domain.
 - The root modules (`main`, `cli`, `schema`): the app factory and what assembles it.
 """
 
@@ -34,13 +35,18 @@ DOMAIN_ORDER = (
     "auth",
     "meetings",
     "meeting_requests",
+    "calendars",
+    "notifications",
     "suggestions",
     "scheduling",
     "booking",
-    "calendars",
+    "attendance",
+    "commitments",
+    "reports",
     "health",
 )
-EDGE_MODULES = frozenset({"router", "views", "tasks", "dependencies"})
+EDGE_MODULES = frozenset({"router", "tasks", "dependencies"})
+PAGE_MODULES = frozenset({"views"})
 UPPER_PACKAGES = frozenset({"pages", "seeding"})
 ROOT_MODULES = frozenset({"main", "cli", "schema", "__init__"})
 WEB_AND_DATABASE = ("fastapi", "starlette", "sqlalchemy", "sqlmodel", "psycopg", "alembic")
@@ -108,6 +114,8 @@ def place_of(module: str) -> Place:
             "DOMAIN_ORDER (or UPPER_PACKAGES) in tests/test_import_layers.py and to "
             "ARCHITECTURE.md"
         )
+    if len(parts) > 2 and parts[2] in PAGE_MODULES:
+        return Place("upper", package)
     edge = len(parts) > 2 and parts[2] in EDGE_MODULES
     return Place("edge" if edge else "inner", package)
 
@@ -173,6 +181,8 @@ def test_matching_is_a_pure_library() -> None:
         ("service.scheduling.router", "service.suggestions.router"),
         ("service.pages.admin", "service.scheduling.router"),
         ("service.events.service", "service.main"),
+        ("service.meetings.service", "service.notifications.service"),
+        ("service.notifications.service", "service.notifications.views"),
     ],
 )
 def test_an_upward_import_is_caught(source: str, target: str) -> None:
@@ -188,6 +198,7 @@ def test_an_upward_import_is_caught(source: str, target: str) -> None:
         ("service.participants.router", "service.auth.dependencies"),
         ("service.pages.admin", "service.scheduling.service"),
         ("service.cli", "service.main"),
+        ("service.notifications.views", "service.pages.templating"),
     ],
 )
 def test_a_downward_import_passes(source: str, target: str) -> None:

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     @classmethod
     def _check_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and value.get_secret_value().strip():
-            from service.notifications.mailer import parse_smtp_url
+            from service.core.mail_settings import parse_smtp_url
 
             parse_smtp_url(value.get_secret_value())
             return value
@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     @classmethod
     def _check_mail_from(cls, value: str | None) -> str | None:
         if value is not None and value.strip():
-            from service.notifications.mailer import parse_sender
+            from service.core.mail_settings import parse_sender
 
             parse_sender(value)
             return value.strip()

@@ -25,6 +25,7 @@ from sqlmodel import Session, func, select
 
 from service.core.database import utcnow
 from service.core.errors import conflict, invalid, not_found
+from service.core.signals import Signal
 from service.events.models import Event
 from service.events.service import list_sessions, local_aware, slot_times
 from service.meeting_requests.models import (
@@ -38,8 +39,12 @@ from service.meeting_requests.models import (
     pair_key,
 )
 from service.meetings.models import Meeting, MeetingStatus
-from service.notifications.service import notify_request_answered, notify_request_created
 from service.participants.models import Participant
+
+# Sent in the transaction of the change, before its commit (core/signals.py): the
+# notifications domain writes the e-mails they cause.
+request_created = Signal("request_created")
+request_answered = Signal("request_answered")
 
 
 class Direction(StrEnum):
@@ -272,7 +277,7 @@ def create_request(*, session: Session, event: Event, data: MeetingRequestCreate
     session.add(request)
     try:
         session.flush()
-        notify_request_created(session=session, event=event, request=request)
+        request_created.send(session=session, event=event, request=request)
         session.commit()
     except sa.exc.IntegrityError as exc:
         # The UNIQUE(event_id, pending_pair) constraint: an open request of the pair exists,
@@ -318,7 +323,7 @@ def answer_request(
     request.responded_at = now
     request.updated_at = now
     session.add(request)
-    notify_request_answered(session=session, event=event, request=request)
+    request_answered.send(session=session, event=event, request=request)
     if not commit:
         session.flush()
         return request

@@ -119,16 +119,6 @@ class NotificationConsent(SQLModel, table=True):
 # ---------------------------------------------------------------- API shapes
 
 
-class NotificationSettings(BaseModel):
-    """Categories a participant receives (PATCH with only the ones to change)."""
-
-    requests: bool | None = None
-    schedule: bool | None = None
-    reminders: bool | None = None
-    mailings: bool | None = None
-    follow_up: bool | None = None
-
-
 class MessagePublic(BaseModel):
     id: int
     kind: str

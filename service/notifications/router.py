@@ -26,9 +26,8 @@ from service.notifications.models import (
     MailingResult,
     MessagePublic,
     MessageStatus,
-    NotificationSettings,
 )
-from service.participants.models import Participant
+from service.participants.models import NotificationSettings, Participant
 
 
 def get_mailer(request: Request) -> Mailer:

@@ -29,6 +29,7 @@ from service.core.database import utcnow
 from service.core.errors import invalid, not_found
 from service.core.settings import Settings, get_settings
 from service.events.models import Event, EventSession, EventStatus
+from service.meeting_requests import service as requests_service
 from service.meeting_requests.models import MeetingRequest, RequestStatus
 from service.meetings.models import Meeting, MeetingStatus
 from service.notifications.compose import (
@@ -50,12 +51,12 @@ from service.notifications.models import (
     MessagePublic,
     MessageStatus,
     NotificationConsent,
-    NotificationSettings,
     OutboxMessage,
     Recipient,
 )
 from service.organizations.models import Organization
-from service.participants.models import Participant, Side
+from service.participants import service as participants_service
+from service.participants.models import NotificationSettings, Participant, Side
 from service.reference.service import resolve_province
 
 # A participant with more meeting changes than this in one transaction gets one digest
@@ -1022,3 +1023,30 @@ def get_message(*, session: Session, event_id: int, message_id: int) -> OutboxMe
     if message is None or message.event_id != event_id:
         raise not_found(f"message {message_id}")
     return message
+
+
+# ---------------------------------------------------------------- receivers
+# The domains below this one announce their changes (core/signals.py); the e-mails they
+# cause are written here, in the same transaction.
+
+
+@participants_service.participant_registered.connect
+def _on_participant_registered(**payload: Any) -> None:
+    notify_registered(**payload)
+
+
+@participants_service.notifications_chosen.connect
+def _on_notifications_chosen(
+    *, session: Session, participant_id: int, changes: NotificationSettings
+) -> None:
+    set_consent(session=session, participant_id=participant_id, changes=changes, commit=False)
+
+
+@requests_service.request_created.connect
+def _on_request_created(**payload: Any) -> None:
+    notify_request_created(**payload)
+
+
+@requests_service.request_answered.connect
+def _on_request_answered(**payload: Any) -> None:
+    notify_request_answered(**payload)

@@ -15,10 +15,11 @@ from service.core.errors import ProblemError
 from service.notifications import service
 from service.notifications.delivery import email_for, readable
 from service.notifications.mailer import Mailer
-from service.notifications.models import CONSENT_CATEGORIES, MessageStatus, NotificationSettings
+from service.notifications.models import CONSENT_CATEGORIES, MessageStatus
 from service.pages import public
 from service.pages.admin import EventPage, OrganizerPage
 from service.pages.templating import redirect, render
+from service.participants.models import NotificationSettings
 
 router = APIRouter(include_in_schema=False)
 

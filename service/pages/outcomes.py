@@ -35,9 +35,8 @@ from service.pages.public import _participant, not_found_page
 from service.pages.templating import redirect, render
 from service.participants.models import Participant
 from service.reports import service as reports
-from service.reports.router import MEDIA_TYPES
 from service.reports.service import PartialCache
-from service.reports.spreadsheets import to_csv, to_xlsx
+from service.reports.spreadsheets import MEDIA_TYPES, to_csv, to_xlsx
 
 router = APIRouter(include_in_schema=False)
 

@@ -11,7 +11,16 @@ from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
 from service.core.database import UTCDateTime, utcnow
 from service.kit.fields import Name, ShortText
-from service.notifications.models import NotificationSettings
+
+
+class NotificationSettings(BaseModel):
+    """Categories a participant receives (PATCH with only the ones to change)."""
+
+    requests: bool | None = None
+    schedule: bool | None = None
+    reminders: bool | None = None
+    mailings: bool | None = None
+    follow_up: bool | None = None
 
 
 class Side(enum.StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
+from sqlmodel import Session
 
 from service.auth.dependencies import ActorDep, OrganizerDep
 from service.auth.service import Actor
@@ -13,6 +14,7 @@ from service.core.errors import ProblemError, not_found
 from service.core.i18n import vi_en
 from service.events.service import get_event
 from service.kit.pagination import Page, PageDep
+from service.notifications.service import consent_of
 from service.organizations.models import Organization
 from service.participants import service
 from service.participants.models import (
@@ -32,6 +34,14 @@ def _forbid_unless_self_or_organizer(actor: Actor, event_id: int, participant_id
     if actor.is_organizer or actor.is_participant(participant_id):
         return
     raise not_found(f"participant {participant_id}")
+
+
+def with_notifications(
+    *, session: Session, public: ParticipantPublic, participant_id: int
+) -> ParticipantPublic:
+    """The participant's answer with its e-mail categories (single-participant routes)."""
+    public.notifications = consent_of(session=session, participant_id=participant_id)
+    return public
 
 
 @router.post(
@@ -112,7 +122,7 @@ def get_participant(
     participant = service.get_participant(
         session=session, event_id=event_id, participant_id=participant_id
     )
-    return service.with_notifications(
+    return with_notifications(
         session=session,
         public=service.participant_public(
             participant, session.get(Organization, participant.organization_id)
@@ -144,7 +154,7 @@ def update_participant(
     participant = service.update_participant(
         session=session, event=event, participant=participant, data=data
     )
-    return service.with_notifications(
+    return with_notifications(
         session=session,
         public=service.participant_public(
             participant, session.get(Organization, participant.organization_id)

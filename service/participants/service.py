@@ -12,10 +12,10 @@ from service.core.database import utcnow
 from service.core.errors import conflict, invalid, not_found
 from service.core.security import hash_token, new_token
 from service.core.settings import Settings
+from service.core.signals import Signal
 from service.events.models import Event
 from service.events.service import local_aware
 from service.kit.folding import search_key, words_match
-from service.notifications.service import consent_of, notify_registered, set_consent
 from service.organizations.models import Organization
 from service.participants.models import (
     Interval,
@@ -27,6 +27,11 @@ from service.participants.models import (
     Side,
     participant_links,
 )
+
+# Sent in the registering or updating transaction, before its commit (core/signals.py):
+# the notifications domain writes the welcome e-mail and stores the e-mail choices.
+participant_registered = Signal("participant_registered")
+notifications_chosen = Signal("notifications_chosen")
 
 
 def side_for_country(country: str) -> Side:
@@ -67,7 +72,7 @@ def create_participant(
     session.add(participant)
     try:
         session.flush()
-        notify_registered(
+        participant_registered.send(
             session=session,
             event=event,
             participant=participant,
@@ -110,25 +115,16 @@ def update_participant(
         if key in changes and (changes[key] is not None or key == "max_meetings"):
             setattr(participant, key, changes[key])
     if data.notifications is not None:
-        set_consent(
+        notifications_chosen.send(
             session=session,
-            participant_id=participant.id,  # type: ignore[arg-type]
+            participant_id=participant.id,
             changes=data.notifications,
-            commit=False,
         )
     participant.updated_at = utcnow()
     session.add(participant)
     session.commit()
     session.refresh(participant)
     return participant
-
-
-def with_notifications(
-    *, session: Session, public: ParticipantPublic, participant_id: int
-) -> ParticipantPublic:
-    """The participant's answer with its e-mail categories (single-participant routes)."""
-    public.notifications = consent_of(session=session, participant_id=participant_id)
-    return public
 
 
 def get_participant(*, session: Session, event_id: int, participant_id: int) -> Participant:

@@ -14,17 +14,12 @@ from service.core.dependencies import shared
 from service.core.errors import invalid
 from service.events.service import get_event
 from service.reports import service as reports
-from service.reports.spreadsheets import to_csv, to_xlsx
+from service.reports.spreadsheets import MEDIA_TYPES, to_csv, to_xlsx
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 
 ReportCacheDep = Annotated[reports.PartialCache, Depends(shared(reports.PartialCache))]
-
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @router.get(
