@@ -28,7 +28,8 @@ class PermanentFailure(Exception):
 
 
 class Mailer:
-    """Made once in the app factory (``app.state.mailer``) or by ``meetx deliver-mail``.
+    """Made once in the app factory (a shared object, ``core.dependencies``) or by
+    ``meetx deliver-mail``.
     Without an SMTP URL it is not ``configured`` and delivery leaves the outbox alone."""
 
     def __init__(self, config: SmtpConfig | None, sender: tuple[str, str]) -> None:

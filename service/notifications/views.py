@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from service.core.database import SessionDep
 from service.core.dependencies import shared_objects
 from service.core.errors import ProblemError
+from service.core.i18n import N_
 from service.notifications import service
 from service.notifications.delivery import email_for, readable
 from service.notifications.mailer import Mailer
@@ -90,3 +91,30 @@ async def save_choices(token: str, request: Request, session: SessionDep) -> Res
     )
     service.set_consent(session=session, participant_id=participant.id, changes=choices)  # type: ignore[arg-type]
     return redirect(f"/p/{token}?done=notifications#notify-heading")
+
+
+# Ids the pages look up by a computed key (message kinds, statuses, e-mail categories):
+# named here so that extraction keeps them in the catalogues.
+COMPUTED_MESSAGE_IDS = (
+    N_("kind.agenda"),
+    N_("kind.commitments_digest"),
+    N_("kind.feedback"),
+    N_("kind.mailing"),
+    N_("kind.meeting"),
+    N_("kind.reminder"),
+    N_("kind.request_answered"),
+    N_("kind.request_expiring"),
+    N_("kind.request_received"),
+    N_("kind.schedule_digest"),
+    N_("kind.welcome"),
+    N_("notify.follow_up"),
+    N_("notify.mailings"),
+    N_("notify.reminders"),
+    N_("notify.requests"),
+    N_("notify.schedule"),
+    N_("status.failed"),
+    N_("status.queued"),
+    N_("status.sending"),
+    N_("status.sent"),
+    N_("status.suppressed"),
+)

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from service.attendance import service as attendance
 from service.attendance.models import Outcome
 from service.core.database import utcnow
+from service.core.i18n import N_
 from service.events.models import Event
 from service.meetings.models import Meeting, MeetingStatus
 from service.organizations.models import Organization
@@ -165,3 +166,35 @@ def dashboard_charts(
             if r.no_shows
         ][:10],
     }
+
+
+# Ids the pages look up by a computed key (columns, groupings, statuses, outcomes, flashes):
+# named here so that extraction keeps them in the catalogues.
+COMPUTED_MESSAGE_IDS = (
+    N_("out.checkin.at"),
+    N_("out.checkin.qr"),
+    N_("out.col.accepted"),
+    N_("out.col.commitments"),
+    N_("out.col.held"),
+    N_("out.col.no_show"),
+    N_("out.col.participants"),
+    N_("out.col.rating_avg"),
+    N_("out.col.requests"),
+    N_("out.col.scheduled"),
+    N_("out.commitment.status.cancelled"),
+    N_("out.commitment.status.in_progress"),
+    N_("out.commitment.status.proposed"),
+    N_("out.commitment.status.realised"),
+    N_("out.commitment.status.signed"),
+    N_("out.commitment.status.stalled"),
+    N_("out.flash.commitment"),
+    N_("out.flash.marked"),
+    N_("out.group.country"),
+    N_("out.group.event"),
+    N_("out.group.sector"),
+    N_("out.outcome.follow_up"),
+    N_("out.outcome.investment_decided"),
+    N_("out.outcome.mou_planned"),
+    N_("out.outcome.mou_signed"),
+    N_("out.outcome.none"),
+)

@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from service.core.dependencies import shared_objects
 from service.core.settings import Settings
 from service.main import create_app
 from service.notifications.delivery import DeliveryReport, deliver_all
@@ -163,7 +164,7 @@ def live(live_database: Database, smtp: SmtpServer) -> Iterator[Live]:
             client=client,
             database=live_database,
             settings=settings,
-            mailer=app.state.mailer,
+            mailer=shared_objects(app).get(Mailer),
             smtp=smtp,
             headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
         )

@@ -150,7 +150,7 @@ def test_check_in_by_the_qr_link_and_by_oneself(
     assert page.get_by_role("status").inner_text() == "Đã ghi nhận điểm danh."
     screenshot(page, "32-check-in-desk")
     # The guest checks itself in from its own link.
-    _open(page, guest["page_url"])
+    _open(page, guest["page_url"] + "?lang=vi")
     page.get_by_role("button", name="Tôi đã đến").click()
     page.wait_for_url(re.compile(r"done=checked_in"))
     assert page.locator(".checked-in").is_visible()
@@ -163,7 +163,7 @@ def test_check_in_by_the_qr_link_and_by_oneself(
 def test_feedback_on_a_phone(server: LiveServer, browser: Any, edition: dict[str, Any]) -> None:
     guest, meeting = edition["guest"], edition["meetings"][0]
     page = browser.new_page(viewport=PHONE)
-    _open(page, guest["page_url"])
+    _open(page, guest["page_url"] + "?lang=vi")
     form = page.locator(f"#feedback-{meeting['id']}")
     form.scroll_into_view_if_needed()
     box = form.bounding_box()
