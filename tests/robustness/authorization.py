@@ -368,7 +368,9 @@ def markdown_table(rows: tuple[Row, ...] = ROWS) -> str:
     header = ["method", "path", "who", *(COLUMN_TITLES[a] for a in ACTORS)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
-        path = row.path + ("?participant_id=" if row.query else "")
+        path = row.path + "".join(
+            f"{'?' if i == 0 else '&'}{name}=" for i, name in enumerate(row.query)
+        )
         cells = [row.method, f"`{path}`", row.who, *(cell_text(row.expect[a]) for a in ACTORS)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
