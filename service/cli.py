@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import os
 import signal
 import sys
@@ -176,8 +177,12 @@ def _deliver_mail(args: argparse.Namespace) -> int:
 
     from service.core.database import make_engine
     from service.core.settings import get_settings
+    from service.main import TASK_MODULES
     from service.notifications.delivery import deliver_all, enqueue_time_driven, run_delivery_loop
     from service.notifications.mailer import Mailer
+
+    for module in TASK_MODULES:  # their receivers add mail of their own (review digests)
+        importlib.import_module(module)
 
     settings = get_settings()
     mailer = Mailer.from_settings(settings)

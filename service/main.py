@@ -85,7 +85,11 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
 
 # Every domain module that registers background tasks (service/jobs/registry.py); web
 # processes and `meetx worker` import them all, so any of them can run any job.
-TASK_MODULES: tuple[str, ...] = ("service.jobs.tasks", "service.scheduling.tasks")
+TASK_MODULES: tuple[str, ...] = (
+    "service.jobs.tasks",
+    "service.scheduling.tasks",
+    "service.commitments.tasks",
+)
 
 
 def make_jobs(settings: Settings, engine: Engine) -> JobEngine:

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     mail_from: str | None = Field(
         default=None, description="Sender, e.g. 'MeetX <noreply@meetx.example>'."
     )
+    organiser_emails: str | None = Field(
+        default=None,
+        description="Comma-separated addresses of the organisers who receive the daily "
+        "digest of commitments whose review is due; unset: no digest.",
+    )
     mail_loop: bool = Field(
         default=False,
         description="Deliver queued mail from a thread of the server process (`meetx serve` "

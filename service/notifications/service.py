@@ -28,6 +28,7 @@ from service.calendars.service import meeting_invitation, uid_host
 from service.core.database import utcnow
 from service.core.errors import invalid, not_found
 from service.core.settings import Settings, get_settings
+from service.core.signals import Signal
 from service.events.models import Event, EventSession, EventStatus
 from service.meeting_requests import service as requests_service
 from service.meeting_requests.models import MeetingRequest, RequestStatus
@@ -664,6 +665,10 @@ def _expiring_requests(*, session: Session, event: Event, now: datetime, public_
     return queued
 
 
+# Sent by enqueue_due before its commit, with (session, now, public_url).
+time_driven_due = Signal("time_driven_due")
+
+
 def enqueue_due(
     *, session: Session, now: datetime | None = None, public_url: str | None = None
 ) -> int:
@@ -697,6 +702,9 @@ def enqueue_due(
                     kind="feedback", category=Category.follow_up, public_url=base,
                 )  # fmt: skip
         queued += _expiring_requests(session=session, event=event, now=now, public_url=base)
+    # Domains above this one queue their own time-driven mail here, in this transaction
+    # (the commitments' review digest for organisers: service/commitments/tasks.py).
+    time_driven_due.send(session=session, now=now, public_url=base)
     session.commit()
     return queued
 
