@@ -72,6 +72,11 @@ def is_checked_in(*, session: Session, participant_id: int) -> bool:
     return session.exec(statement).first() is not None
 
 
+def checked_in_ids(*, session: Session, event_id: int) -> set[int]:
+    """The participants of the event who have arrived (a mailing's "not checked in")."""
+    return {row.participant_id for row in list_check_ins(session=session, event_id=event_id)}
+
+
 def list_check_ins(*, session: Session, event_id: int) -> list[CheckInPublic]:
     rows = session.exec(
         select(CheckIn, Organization.name)

@@ -146,7 +146,7 @@ class Audience(BaseModel):
     sector: str | None = Field(default=None, max_length=8, description="VSIC code, e.g. C26")
     without_meetings: bool | None = Field(default=None, description="no live meeting yet")
     not_checked_in: bool | None = Field(
-        default=None, description="not checked in (needs the check-in records)"
+        default=None, description="not checked in at the registration desk yet"
     )
     participant_ids: list[int] | None = Field(default=None, max_length=10_000)
 

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from sqlmodel import Session, func, select
 
+from service.attendance.service import checked_in_ids
 from service.calendars.entries import interpreter_label, meeting_location
 from service.calendars.service import meeting_invitation, uid_host
 from service.core.database import utcnow
@@ -820,10 +821,9 @@ def audience_rows(
         )
         statement = statement.where(~live)
     if audience.not_checked_in:
-        raise invalid(
-            "body.audience.not_checked_in",
-            "chưa có dữ liệu điểm danh / check-in records are not available on this server yet",
-        )
+        arrived = checked_in_ids(session=session, event_id=event.id)  # type: ignore[arg-type]
+        if arrived:
+            statement = statement.where(Participant.id.not_in(arrived))  # type: ignore[union-attr]
     if audience.participant_ids:
         statement = statement.where(Participant.id.in_(audience.participant_ids))  # type: ignore[union-attr]
     rows = session.exec(statement.order_by(Participant.id)).all()  # type: ignore[arg-type]

@@ -373,3 +373,27 @@ def test_outbox_shows_each_message_as_sent(live: Live) -> None:
     assert "Trang cá nhân" in detail.json()["text"]
     assert detail.json()["headers"]["Message-ID"] == message["message_id"]
     assert live.client.get(world.path(f"/messages/{message['id']}")).status_code == 401
+
+
+def test_a_mailing_to_those_not_checked_in_leaves_out_who_arrived(live: Live) -> None:
+    world = new_world(live)
+    arrived = world.participant(country="KR", email="kim@hanbit.example")
+    waiting = world.participant(country="JP", email="sato@sakura.example")
+    checked = live.client.post(
+        world.path("/check-ins"), json={"participant_id": arrived["id"]}, headers=live.headers
+    )
+    assert checked.status_code in (200, 201), checked.text
+    dry = live.client.post(
+        world.path("/mailings"),
+        json={
+            "subject_vi": "Mời đến bàn đăng ký",
+            "subject_en": "Please come to the registration desk",
+            "body_vi": "Xin mời quý vị đến bàn đăng ký.",
+            "body_en": "Please come to the registration desk.",
+            "audience": {"not_checked_in": True},
+            "dry_run": True,
+        },
+        headers=live.headers,
+    )
+    assert dry.status_code == 200, dry.text
+    assert [r["participant_id"] for r in dry.json()["items"]] == [waiting["id"]]
