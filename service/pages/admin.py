@@ -24,6 +24,7 @@ from service.events.models import Event, EventSession, SessionKind
 from service.events.service import get_session_row, list_sessions
 from service.jobs.dependencies import JobEngineDep
 from service.jobs.service import get_job, job_read, request_cancel
+from service.kit.downloads import SPREADSHEET_TYPES, spreadsheet_download
 from service.meetings import service as booking
 from service.meetings.models import Meeting, MeetingStatus
 from service.notifications.service import MeetingChange, meeting_place, notify_meeting_changes
@@ -468,12 +469,6 @@ async def import_upload(
 # ---------------------------------------------------------------- exports
 
 
-EXPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
 @router.get("/events/{event_id}/export/{name}.{fmt}")
 def export_file(
     request: Request,
@@ -483,7 +478,7 @@ def export_file(
     name: str,
     fmt: str,
 ) -> Response:
-    if name not in {"meetings", "tables"} or fmt not in EXPORT_TYPES:
+    if name not in {"meetings", "tables"} or fmt not in SPREADSHEET_TYPES:
         return not_found_page(request)
     board = dashboard(session=session, event=event)
     if name == "meetings":
@@ -500,16 +495,7 @@ def export_file(
             if fmt == "csv"
             else exports.to_xlsx([(s.title, s.rows) for s in sheets])
         )
-    filename = f"meetx-event-{event.id}-{name}.{fmt}"
-    return Response(
-        body,
-        media_type=EXPORT_TYPES[fmt],
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return spreadsheet_download(body, fmt=fmt, filename=f"meetx-event-{event.id}-{name}.{fmt}")
 
 
 @router.get("/events/{event_id}/print", response_class=HTMLResponse)

@@ -25,6 +25,7 @@ from service.core.database import SessionDep, utcnow
 from service.core.dependencies import shared_objects
 from service.core.errors import ProblemError, invalid
 from service.events.models import Event, EventSession
+from service.kit.downloads import SPREADSHEET_TYPES, spreadsheet_download
 from service.kit.folding import fold
 from service.meetings.models import Meeting, MeetingStatus
 from service.organizations.models import Organization
@@ -36,7 +37,7 @@ from service.pages.templating import redirect, render
 from service.participants.models import Participant
 from service.reports import service as reports
 from service.reports.service import PartialCache
-from service.reports.spreadsheets import MEDIA_TYPES, to_csv, to_xlsx
+from service.reports.spreadsheets import to_csv, to_xlsx
 
 router = APIRouter(include_in_schema=False)
 
@@ -431,7 +432,7 @@ def report_file(
     group_by: str,
     fmt: str,
 ) -> Response:
-    if group_by not in GROUPS or fmt not in MEDIA_TYPES:
+    if group_by not in GROUPS or fmt not in SPREADSHEET_TYPES:
         return not_found_page(request)
     report = reports.summary(
         session=session,
@@ -442,15 +443,7 @@ def report_file(
     table = reports.report_table(report)
     body = to_csv(table) if fmt == "csv" else to_xlsx(f"Báo cáo - {group_by}", table)
     filename = f"meetx-event-{event.id}-report-{group_by}.{fmt}"
-    return Response(
-        body,
-        media_type=MEDIA_TYPES[fmt],
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return spreadsheet_download(body, fmt=fmt, filename=filename)
 
 
 @router.get("/admin/events/{event_id}/report", response_class=HTMLResponse)

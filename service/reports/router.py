@@ -13,8 +13,9 @@ from service.core.database import SessionDep
 from service.core.dependencies import shared
 from service.core.errors import invalid
 from service.events.service import get_event
+from service.kit.downloads import SPREADSHEET_TYPES
 from service.reports import service as reports
-from service.reports.spreadsheets import MEDIA_TYPES, to_csv, to_xlsx
+from service.reports.spreadsheets import to_csv, to_xlsx
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -61,7 +62,7 @@ def summary(
     filename = f"meetx-report-{scope}-{group_by.value}.{format}"
     return Response(
         body,
-        media_type=MEDIA_TYPES[format],
+        media_type=SPREADSHEET_TYPES[format],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",

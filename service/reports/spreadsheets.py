@@ -13,11 +13,6 @@ from openpyxl.styles import Font
 
 from service.kit.csv_safety import safe_cell
 
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
 
 def to_csv(rows: Sequence[Sequence[Any]]) -> bytes:
     out = io.StringIO()
