@@ -5,7 +5,6 @@ be sent. Screenshots under test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,22 +15,11 @@ from service.seeding.demo import load_demo_event
 from tests.service.pages.live_server import (
     ADMIN_TOKEN,
     LiveServer,
-    browser_unavailable_reason,
     chromium,
-    live_server,
     screenshot,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    reason = browser_unavailable_reason()
-    if reason:
-        pytest.skip(f"browser tests skipped: {reason}")
-    with live_server(tmp_path_factory.mktemp("outbox")) as running:
-        yield running
 
 
 def test_outbox_page_lists_queued_mail_without_smtp_and_choices_save(

@@ -9,7 +9,6 @@ desktop sizes under test-artifacts/screenshots/.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,28 +22,10 @@ from tests.service.pages.live_server import (
     ADMIN_TOKEN,
     PHONE,
     LiveServer,
-    browser_unavailable_reason,
-    chromium,
-    live_server,
     screenshot,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    reason = browser_unavailable_reason()
-    if reason:
-        pytest.skip(f"browser tests skipped: {reason}")
-    with live_server(tmp_path_factory.mktemp("browser")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(server: LiveServer) -> Iterator[Any]:
-    with chromium() as running:
-        yield running
 
 
 def _api(server: LiveServer) -> httpx.Client:

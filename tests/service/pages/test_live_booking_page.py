@@ -4,7 +4,6 @@ Screenshots at phone and desktop size under test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,22 +13,11 @@ from tests.service.pages.live_server import (
     ADMIN_TOKEN,
     PHONE,
     LiveServer,
-    browser_unavailable_reason,
     chromium,
-    live_server,
     screenshot,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    reason = browser_unavailable_reason()
-    if reason:
-        pytest.skip(f"browser tests skipped: {reason}")
-    with live_server(tmp_path_factory.mktemp("live-page")) as running:
-        yield running
 
 
 def _setup(server: LiveServer) -> dict[str, Any]:

@@ -10,7 +10,6 @@ import io
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,6 @@ from tests.service.pages.live_server import (
     PHONE,
     SCREENSHOT_DIR,
     LiveServer,
-    browser_unavailable_reason,
-    chromium,
-    live_server,
     screenshot,
 )
 
@@ -33,21 +29,6 @@ pytestmark = pytest.mark.slow
 
 BRAND = (0x0A, 0x4F, 0x8A)
 OK = (0x1E, 0x6B, 0x34)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    reason = browser_unavailable_reason()
-    if reason:
-        pytest.skip(f"browser tests skipped: {reason}")
-    with live_server(tmp_path_factory.mktemp("outcomes-browser")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(server: LiveServer) -> Iterator[Any]:
-    with chromium() as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
