@@ -79,6 +79,11 @@ class Commitment(SQLModel, table=True):
     realised_usd: float = Field(default=0, description="Latest review's realised USD so far")
     next_review_on: date | None = Field(default=None, index=True)
     notes: str | None = Field(default=None, sa_type=sa.Text)
+    search_text: str = Field(
+        default="",
+        max_length=2000,
+        description="Folded title, notes and province as given: the register's word search",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -164,6 +169,10 @@ class CommitmentUpdate(SQLModel):
     kind: CommitmentKind | None = None
     title: Name | None = Field(default=None, max_length=300)
     organization_ids: list[int] | None = Field(default=None, min_length=1, max_length=50)
+    event_id: int | None = Field(
+        default=None, description="null: signed outside any event (the meeting goes with it)"
+    )
+    meeting_id: int | None = Field(default=None, description="A meeting of the event, or null")
     province_code: Name | None = None
     partner_country: CountryCode | None = None
     sectors: list[Name] | None = Field(default=None, max_length=50)
@@ -232,3 +241,23 @@ class CommitmentPublic(SQLModel):
     created_at: datetime
     updated_at: datetime
     reviews: list[ReviewPublic] | None = None
+
+
+class CommitmentFilters(SQLModel):
+    """What the register is filtered by (the API's query, the organisers' page)."""
+
+    event_id: int | None = None
+    province: str | None = None
+    country: str | None = None
+    sector: str | None = None
+    status: CommitmentStatus | None = None
+    review_due: bool | None = None
+    organization_id: int | None = None
+    query: str | None = None
+    on: date | None = None
+
+
+class CommitmentTotals(SQLModel):
+    count: int
+    value_usd: float
+    realised_usd: float
