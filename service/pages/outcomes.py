@@ -44,7 +44,6 @@ router = APIRouter(include_in_schema=False)
 FLASHES = {
     "checked_in": "out.flash.checked_in",
     "marked": "out.flash.marked",
-    "commitment": "out.flash.commitment",
     "feedback": "out.flash.feedback",
 }
 COLUMNS = ("participants", "requests", "accepted", "scheduled", "held", "no_show",
@@ -263,8 +262,9 @@ def _outcomes_context(
         if f.outcome in (Outcome.mou_signed, Outcome.investment_decided)
     ]  # fmt: skip
     made = {
-        c.feedback_id
+        c.feedback_id: c.id
         for c in register.list_commitments(session=session, event_id=event.id, limit=500)[0]
+        if c.feedback_id is not None
     }
     commitments, _ = register.list_commitments(session=session, event_id=event.id, limit=200)
     due = register.reviews_due(session=session, limit=50)
@@ -275,7 +275,7 @@ def _outcomes_context(
         "no_shows": [
             r for r in attendance.attendance_rows(session=session, event_id=event.id) if r.no_shows
         ],  # type: ignore[arg-type]
-        "signed_feedback": [(f, names.get(f.participant_id, ""), f.id in made) for f in signed],
+        "signed_feedback": [(f, names.get(f.participant_id, ""), made.get(f.id)) for f in signed],
         "commitments": [
             register.commitment_public(session=session, commitment=c) for c in commitments
         ],
@@ -380,7 +380,7 @@ def commitment_from_feedback(
     feedback_id: int,
 ) -> Response:
     """One click: a commitment prefilled from a 'MoU signed' feedback, bound to both
-    sides' organisations; the organisers complete it through the API later."""
+    sides' organisations; its page opens, where the organisers complete it."""
     feedback = attendance.get_feedback_or_none(session=session, feedback_id=feedback_id)
     if feedback is None or feedback.event_id != event.id:
         return not_found_page(request)
@@ -403,7 +403,7 @@ def commitment_from_feedback(
         )
     )
     try:
-        register.create_commitment(
+        commitment = register.create_commitment(
             session=session,
             data=CommitmentCreate(
                 kind=kind,
@@ -417,7 +417,7 @@ def commitment_from_feedback(
         )
     except ProblemError as exc:
         return _board_error(request, session, event, organizer.csrf_token, exc)
-    return _back(event, "commitment", "#commitments-heading")
+    return redirect(f"/admin/commitments/{commitment.id}?done=from_feedback")
 
 
 # ---------------------------------------------------------------- reports
