@@ -191,6 +191,10 @@ class ReviewCreate(SQLModel):
     note: LongText = Field(min_length=1, max_length=10_000)
     reviewed_on: date | None = Field(default=None, description="Default: today")
     reviewer: ShortText | None = Field(default=None, max_length=200)
+    next_review_on: date | None = Field(
+        default=None,
+        description="When to review it next (not before this review); default: unchanged",
+    )
 
     @field_validator("note")
     @classmethod

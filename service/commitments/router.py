@@ -125,7 +125,8 @@ def update_commitment(
     status_code=status.HTTP_201_CREATED,
     summary="Append a review: status, realised USD so far, note",
     description="Reviews are never changed or removed; the commitment takes the status and "
-    "realised amount of its latest review. A review dated before the signature is 422.",
+    "realised amount of its latest review, and `next_review_on` when given (not before the "
+    "review). A review dated before the signature is 422.",
 )
 def add_review(
     commitment_id: int, data: ReviewCreate, session: SessionDep, _: OrganizerDep

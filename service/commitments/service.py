@@ -8,8 +8,9 @@ lock on PostgreSQL, so two reviewers never interleave.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -19,6 +20,7 @@ from service.commitments.models import (
     Commitment,
     CommitmentCreate,
     CommitmentFilters,
+    CommitmentKind,
     CommitmentOrganization,
     CommitmentPublic,
     CommitmentReview,
@@ -228,6 +230,41 @@ def create_commitment(*, session: Session, data: CommitmentCreate) -> Commitment
     return commitment
 
 
+REVIEW_AFTER_SIGNING = timedelta(days=182)  # the first review of a commitment made in one click
+
+
+def create_from_feedback(*, session: Session, feedback: MeetingFeedback) -> Commitment:
+    """The organisers' one click on a "MoU signed" (or "investment decided") feedback: a
+    signed commitment bound to both sides' organisations, titled by them, signed on the
+    meeting's day in the event's zone and due for review about six months later; the
+    rest (event, meeting, province, country, sectors, pledge) comes from the feedback."""
+    meeting = session.get(Meeting, feedback.meeting_id)
+    event = session.get(Event, feedback.event_id)
+    assert meeting is not None and event is not None
+    sides = [
+        session.get(Participant, pid)
+        for pid in (meeting.participant_a_id, meeting.participant_b_id)
+    ]
+    orgs = [session.get(Organization, p.organization_id) for p in sides if p is not None]
+    investment = feedback.outcome is Outcome.investment_decided
+    kind = CommitmentKind.investment if investment else CommitmentKind.mou
+    label = "Quyết định đầu tư" if investment else "Biên bản ghi nhớ"
+    title = f"{label}: " + " – ".join(o.name for o in orgs if o is not None)
+    day = meeting.starts_at.astimezone(ZoneInfo(event.timezone)).date()
+    return create_commitment(
+        session=session,
+        data=CommitmentCreate(
+            kind=kind,
+            title=title[:300],
+            organization_ids=[o.id for o in orgs if o is not None],  # type: ignore[misc]
+            feedback_id=feedback.id,
+            status=CommitmentStatus.signed,
+            signed_on=day,
+            next_review_on=day + REVIEW_AFTER_SIGNING,
+        ),
+    )
+
+
 def update_commitment(
     *, session: Session, commitment: Commitment, data: CommitmentUpdate
 ) -> Commitment:
@@ -290,7 +327,8 @@ def _first_review_before(session: Session, commitment: Commitment, day: date) ->
 def add_review(
     *, session: Session, commitment_id: int, data: ReviewCreate, reviewer: str
 ) -> CommitmentReview:
-    """Appends a review and moves the commitment to its status and realised amount."""
+    """Appends a review and moves the commitment to its status and realised amount (and
+    its next review date, when the review sets one: the periodic review moves on)."""
     commitment = session.exec(
         select(Commitment).where(Commitment.id == commitment_id).with_for_update()
     ).first()
@@ -299,6 +337,8 @@ def add_review(
     reviewed_on = data.reviewed_on or today()
     if commitment.signed_on and reviewed_on < commitment.signed_on:
         raise invalid("body.reviewed_on", f"is before the signature ({commitment.signed_on})")
+    if data.next_review_on is not None and data.next_review_on < reviewed_on:
+        raise invalid("body.next_review_on", f"is before the review ({reviewed_on})")
     realised = commitment.realised_usd if data.realised_usd is None else data.realised_usd
     review = CommitmentReview(
         commitment_id=commitment_id,
@@ -319,6 +359,8 @@ def add_review(
         # the commitment's current state back.
         commitment.status = data.status
         commitment.realised_usd = realised
+    if data.next_review_on is not None:
+        commitment.next_review_on = data.next_review_on
     commitment.updated_at = utcnow()
     session.add(commitment)
     session.commit()

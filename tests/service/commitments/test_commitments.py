@@ -241,3 +241,25 @@ def test_a_commitment_moves_between_events_with_a_meeting_of_its_own_event(
     # A meeting alone names its event.
     back = client.patch(path, json={"meeting_id": e.meeting["id"]}, headers=admin_headers).json()
     assert (back["event_id"], back["meeting_id"]) == (e.builder.id, e.meeting["id"])
+
+
+def test_a_review_sets_the_next_review_date(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    e = past_edition(client, admin_headers)
+    c = _create(client, admin_headers, _mou(e, next_review_on="2026-09-10"))
+    due = {"review_due": "true"}
+    assert client.get(f"{API}/commitments", params=due, headers=admin_headers).json()["total"] == 1
+    path = f"{API}/commitments/{c['id']}/reviews"
+    early = client.post(path, json={"status": "in_progress", "note": "Rà soát quý",
+                        "reviewed_on": "2026-11-01", "next_review_on": "2026-10-01"},
+                        headers=admin_headers)  # fmt: skip
+    assert_problem(early, 422, "body.next_review_on")
+    kept = client.post(path, json={"status": "in_progress", "note": "Rà soát quý",
+                       "reviewed_on": "2026-11-01"}, headers=admin_headers).json()  # fmt: skip
+    assert kept["next_review_on"] == "2026-09-10", "unchanged when the review sets none"
+    moved = client.post(path, json={"status": "in_progress", "note": "Rà soát quý",
+                        "reviewed_on": "2026-11-02", "next_review_on": "2027-05-01"},
+                        headers=admin_headers).json()  # fmt: skip
+    assert moved["next_review_on"] == "2027-05-01" and len(moved["reviews"]) == 2
+    assert client.get(f"{API}/commitments", params=due, headers=admin_headers).json()["total"] == 0
