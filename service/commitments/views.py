@@ -15,6 +15,7 @@ matches, nothing saved), so it works without a script on any number of organisat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -222,6 +223,17 @@ def _choices(session: Session, lang: str) -> dict[str, Any]:
 
 def _sector_label(lang: str, sector: Any) -> str:
     return f"{sector.code} – {sector.name_en if lang == 'en' else sector.name_vi}"
+
+
+def _chosen_sectors(session: Session, lang: str, codes: list[str]) -> list[tuple[str, str]]:
+    """The codes ticked, each with its name (an unknown code as typed, to be refused)."""
+    names = reference.sector_names(session=session)
+    chosen = dict.fromkeys(c.strip().upper() for c in codes if c.strip())
+    return [
+        (code, f"{code} – {names[code][1] if lang == 'en' else names[code][0]}")
+        if code in names else (code, code)
+        for code in chosen
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------- the register
@@ -440,7 +452,7 @@ def _form_context(
     chosen_ids = form.organization_numbers()
     chosen = [o for i in chosen_ids if (o := session.get(Organization, i)) is not None]
     found = None
-    if form.org_q.strip():
+    if form.find == "organizations" and form.org_q.strip():
         rows, _ = organizations.list_organizations(
             session=session, query=form.org_q, kind=None, country=None, province_code=None,
             sector=None, limit=FOUND_ORGANIZATIONS + len(chosen_ids), offset=0,
@@ -472,6 +484,7 @@ def _form_context(
         "labels": FIELD_LABELS,
         "general_error": general,
         "sector_label": lambda s: _sector_label(lang, s),
+        "chosen_sectors": _chosen_sectors(session, lang, form.sectors),
         **_choices(session, lang),
     }
 
@@ -581,6 +594,19 @@ class ReviewForm:
     realised_usd: str = ""
     note: str = ""
     reviewer: str = ""
+    next_review_on: str = ""
+
+
+REVIEW_EVERY: Final = timedelta(days=182)  # the next review proposed: in about six months
+
+
+def _next_review(commitment: Commitment) -> str:
+    """The next review date the form proposes: the one set, while it is ahead; else
+    about six months on (the organisers' periodic review)."""
+    today = register.today()
+    if commitment.next_review_on and commitment.next_review_on > today:
+        return commitment.next_review_on.isoformat()
+    return (today + REVIEW_EVERY).isoformat()
 
 
 def _commitment_context(
@@ -625,6 +651,7 @@ def _commitment_context(
             reviewed_on=register.today().isoformat(),
             status=public.status.value,
             reviewer=_reviewer_name(session, organizer),
+            next_review_on=_next_review(commitment),
         ),
         "errors": errors,
         "error_messages": {k: language.t(FIELD_ERRORS[k]) for k in errors},
@@ -657,9 +684,10 @@ def append_review(
     realised_usd: Annotated[str, Form(max_length=40)] = "",
     note: Annotated[str, Form(max_length=20_000)] = "",
     reviewer: Annotated[str, Form(max_length=400)] = "",
+    next_review_on: Annotated[str, Form(max_length=30)] = "",
 ) -> Response:
     """Appends a review (the history is never changed) and moves the commitment."""
-    form = ReviewForm(reviewed_on, status, realised_usd, note, reviewer)
+    form = ReviewForm(reviewed_on, status, realised_usd, note, reviewer, next_review_on)
     errors = FormErrors()
     body = {
         "reviewed_on": reviewed_on.strip() or None,
@@ -667,6 +695,7 @@ def append_review(
         "realised_usd": _number(realised_usd, "realised_usd", errors),
         "note": note,
         "reviewer": reviewer.strip() or None,
+        "next_review_on": next_review_on.strip() or None,
     }
     status_code = 422
     try:

@@ -9,7 +9,6 @@ personal link: scanned by anyone but a signed-in organiser it leads to the sign-
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -20,7 +19,6 @@ from sqlmodel import Session, select
 from service.attendance import service as attendance
 from service.attendance.models import Attendance, CheckInSource, FeedbackIn, Outcome
 from service.commitments import service as register
-from service.commitments.models import CommitmentCreate, CommitmentKind, CommitmentStatus
 from service.core.database import SessionDep, utcnow
 from service.core.dependencies import shared_objects
 from service.core.errors import ProblemError, invalid
@@ -384,37 +382,8 @@ def commitment_from_feedback(
     feedback = attendance.get_feedback_or_none(session=session, feedback_id=feedback_id)
     if feedback is None or feedback.event_id != event.id:
         return not_found_page(request)
-    meeting = session.get(Meeting, feedback.meeting_id)
-    assert meeting is not None
-    orgs = [
-        session.get(Participant, pid).organization_id  # type: ignore[union-attr]
-        for pid in (meeting.participant_a_id, meeting.participant_b_id)
-    ]
-    names = _names(session, event.id)  # type: ignore[arg-type]
-    kind = (
-        CommitmentKind.investment
-        if feedback.outcome is Outcome.investment_decided
-        else CommitmentKind.mou
-    )
-    title = (
-        f"{'Quyết định đầu tư' if kind is CommitmentKind.investment else 'Biên bản ghi nhớ'}: "
-        + " – ".join(
-            names.get(pid, "") for pid in (meeting.participant_a_id, meeting.participant_b_id)
-        )
-    )
     try:
-        commitment = register.create_commitment(
-            session=session,
-            data=CommitmentCreate(
-                kind=kind,
-                title=title[:300],
-                organization_ids=orgs,
-                feedback_id=feedback_id,
-                status=CommitmentStatus.signed,
-                signed_on=meeting.starts_at.date(),
-                next_review_on=meeting.starts_at.date() + timedelta(days=182),
-            ),
-        )
+        commitment = register.create_from_feedback(session=session, feedback=feedback)
     except ProblemError as exc:
         return _board_error(request, session, event, organizer.csrf_token, exc)
     return redirect(f"/admin/commitments/{commitment.id}?done=from_feedback")

@@ -5,10 +5,12 @@ editing, appending reviews, and the one-click commitment from a "MoU signed" fee
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from service.commitments import service as register
 from tests.service.builders import EventBuilder
 from tests.service.outcomes import PastEdition, past_edition
 from tests.service.pages.conftest import sign_in
@@ -181,7 +183,12 @@ def test_create_edit_and_review_through_the_pages(
     assert "Đã thêm cam kết vào sổ theo dõi." in page.text
     assert "Thành phố Hồ Chí Minh" in page.text and "đã nhập: Bình Dương" in page.text
 
-    # Reviews: appended, the early one refused beside its date, none overwritten.
+    # Reviews: appended, the early one refused beside its date, none overwritten. The
+    # form proposes the next review about six months on once the set one has passed.
+    proposed = re.search(r'name="next_review_on" type="date" value="([^"]*)"', page.text)
+    set_on, today = date(2026, 12, 10), register.today()
+    assert proposed and proposed.group(1) == str(
+        set_on if set_on > today else today + timedelta(days=182))  # fmt: skip
     reviews = f"/admin/commitments/{cid}/reviews"
     early = client.post(reviews, data={
         "csrf_token": csrf, "reviewed_on": "2026-06-01", "status": "in_progress",
@@ -189,7 +196,8 @@ def test_create_edit_and_review_through_the_pages(
     assert early.status_code == 422 and set(_errors(early.text)) == {"reviewed_on"}
     assert ">Trước khi ký</textarea>" in early.text
     for fields, marked in (({"note": "  "}, {"note"}), ({"realised_usd": "-3"}, {"realised_usd"}),
-                           ({"status": "won"}, {"status"})):  # fmt: skip
+                           ({"status": "won"}, {"status"}),
+                           ({"next_review_on": "2026-08-01"}, {"next_review_on"})):  # fmt: skip
         body = {"csrf_token": csrf, "reviewed_on": "2026-09-01", "status": "in_progress",
                 "note": "Giải ngân", **fields}  # fmt: skip
         refused = client.post(reviews, data=body)
