@@ -232,6 +232,7 @@ class CommitmentPublic(SQLModel):
     province_given: str | None
     province_code: str | None = Field(description="The current unit it is reported under")
     province_name: str | None
+    province_name_en: str | None = None
     partner_country: str | None
     sectors: list[str]
     signed_on: date | None

@@ -536,6 +536,7 @@ def commitment_public(
         province_given=commitment.province_given,
         province_code=unit.code if unit else None,
         province_name=unit.name if unit else None,
+        province_name_en=unit.name_en if unit else None,
         partner_country=commitment.partner_country,
         sectors=list(sectors),
         signed_on=commitment.signed_on,

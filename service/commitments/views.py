@@ -221,6 +221,13 @@ def _choices(session: Session, lang: str) -> dict[str, Any]:
     }
 
 
+def _edition(lang: str, event: Event) -> str:
+    """An event's name with its year unless the name says it (editions share names)."""
+    name = i18n.pick(lang, event.name, event.name_en)
+    year = str(event.start_date.year)
+    return name if year in name else f"{name} {year}"
+
+
 def _sector_label(lang: str, sector: Any) -> str:
     return f"{sector.code} – {sector.name_en if lang == 'en' else sector.name_vi}"
 
@@ -315,7 +322,7 @@ def register_page(
         "errors": errors,
         "error_messages": {k: i18n.text(lang, FIELD_ERRORS[k]) for k in errors},
         "flash": _flash(request, done),
-        "event_names": {e.id: i18n.pick(lang, e.name, e.name_en) for e in _events(session)},
+        "event_names": {e.id: _edition(lang, e) for e in _events(session)},
         **_choices(session, lang),
     }
     return render(request, "admin_commitments.html", context, status_code=422 if errors else 200)

@@ -537,7 +537,12 @@ def _labels(session: Session, group_by: GroupBy, keys: set[Any]) -> dict[Any, tu
     elif group_by is GroupBy.event and wanted:
         ids = [int(k) for k in wanted]
         for event in session.exec(select(Event).where(col(Event.id).in_(ids))):
-            found[str(event.id)] = (event.name, event.name_en or event.name)
+            # Editions share names ("Gặp gỡ Hàn Quốc" every year): the start tells them apart.
+            day = event.start_date
+            found[str(event.id)] = (
+                f"{event.name} ({day:%d/%m/%Y})",
+                f"{event.name_en or event.name} ({day.isoformat()})",
+            )
     elif group_by is GroupBy.country:
         for code in wanted:
             found[code] = i18n.family("country.").get(code, (code, code))

@@ -108,22 +108,34 @@ def _charts(session: Any, lang: str, scope: Scope, report: reports.Report) -> di
         date_to=scope.date_to,
     )
     group = t(f"out.group.{scope.group_by.value}")
+    wide = 28 if scope.group_by in (reports.GroupBy.event, reports.GroupBy.sector) else 20
+
+    def label(row: reports.ReportRow) -> str:
+        text = _label(lang, row)
+        if scope.group_by is reports.GroupBy.event:  # "Name (dd/mm/yyyy)" -> "Name yyyy"
+            name, _, day = text.rpartition(" (")
+            year = day[:4] if lang == "en" else day[-5:-1]
+            if not name:
+                return text
+            return name if year in name else f"{name} {year}"
+        return text
+
     return {
         "chart_money": charts.hbars(
             f"{t('rep.chart.money')} · {group}",
-            [_label(lang, r) for r in money_rows],
+            [label(r) for r in money_rows],
             [charts.Series(t("out.chart.value"), [r.value_usd for r in money_rows], charts.BRAND),
              charts.Series(t("out.chart.realised"), [r.realised_usd for r in money_rows],
                            charts.OK)],
-            css="chart-money",
+            css="chart-money", label_chars=wide,
         ) if money_rows else None,
         "chart_meetings": charts.hbars(
             f"{t('rep.chart.meetings')} · {group}",
-            [_label(lang, r) for r in meeting_rows],
+            [label(r) for r in meeting_rows],
             [charts.Series(t("out.chart.scheduled"), [r.scheduled for r in meeting_rows],
                            charts.GRID),
              charts.Series(t("out.held"), [r.held for r in meeting_rows], charts.BRAND)],
-            css="chart-meetings",
+            css="chart-meetings", label_chars=wide,
         ) if meeting_rows else None,
         "chart_timeline": charts.lines(
             t("out.chart.over_time"),

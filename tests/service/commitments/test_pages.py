@@ -92,6 +92,7 @@ def test_the_register_lists_and_filters_across_editions(
     assert "Không nhận ra tỉnh" in refused.text
     english = client.get("/admin/commitments", params={"lang": "en"})
     assert "Commitments register" in english.text and "Review due" in english.text
+    assert "Ho Chi Minh City" in english.text and "(Bình Dương)" in english.text
 
 
 def test_the_form_shows_refusals_beside_the_fields_and_stores_nothing(

@@ -77,8 +77,9 @@ def test_a_date_range_reports_its_editions_by_current_province(
     # Both editions, by event.
     both = client.get("/admin/reports", params={"group_by": "event", "from": "2025-01-01"})
     by_event = _rows(both.text)
-    assert by_event["Gặp gỡ Hàn Quốc 2025"][-3:] == ["1", "8,000,000", "0"]
-    assert by_event["Gặp gỡ Hàn Quốc 2026 (tháng 6)"][-3:] == ["1", "30,000,000", "6,000,000"]
+    assert by_event["Gặp gỡ Hàn Quốc 2025 (17/05/2025)"][-3:] == ["1", "8,000,000", "0"]
+    recent_row = by_event["Gặp gỡ Hàn Quốc 2026 (tháng 6) (10/06/2026)"]
+    assert recent_row[-3:] == ["1", "30,000,000", "6,000,000"]
     assert by_event["Tổng"][-3:] == ["2", "38,000,000", "6,000,000"]
     assert "2 kỳ sự kiện" in both.text
     one = _rows(client.get("/admin/reports", params={"event_id": earlier.id}).text)
