@@ -350,7 +350,6 @@ class CommitmentForm:
     status: str = ""
     next_review_on: str = ""
     notes: str = ""
-    feedback_id: str = ""
     find: str = ""
 
     @classmethod
