@@ -51,6 +51,7 @@ from service.reference import service as reference
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 PAGE_SIZE: Final = 50
+ID_MAX: Final = 2**31 - 1  # beyond it no row exists (and PostgreSQL cannot compare)
 FOUND_ORGANIZATIONS: Final = 20
 FLASHES: Final = {
     "created": N_("reg.flash.created"),
@@ -163,10 +164,14 @@ def _identifier(value: str, name: str, errors: FormErrors) -> int | None:
     text = value.strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not text.isdigit() or int(text) > ID_MAX:
         errors.add(name, "not an id")
         return None
     return int(text)
+
+
+def _an_id(value: str) -> bool:
+    return value.strip().isdigit() and int(value) <= ID_MAX
 
 
 def _reviewer_name(session: Session, organizer: OrganizerSession) -> str:
@@ -372,7 +377,7 @@ class CommitmentForm:
         )
 
     def organization_numbers(self) -> list[int]:
-        return [int(v) for v in self.organization_ids if v.strip().isdigit()][:50]
+        return [int(v) for v in self.organization_ids if _an_id(v)][:50]
 
 
 def commitment_form(
@@ -419,6 +424,8 @@ CommitmentFormDep = Annotated[CommitmentForm, Depends(commitment_form)]
 def _as_create(form: CommitmentForm, errors: FormErrors) -> CommitmentCreate | None:
     """The API's create body from the form; None (and ``errors``) when pydantic, the
     API's own validation, refuses it."""
+    if any(not _an_id(v) for v in form.organization_ids):
+        errors.add("organization_ids", "not an id")
     body: dict[str, Any] = {
         "kind": form.kind or None,
         "title": form.title.strip(),
@@ -464,11 +471,10 @@ def _form_context(
             sector=None, limit=FOUND_ORGANIZATIONS + len(chosen_ids), offset=0,
         )  # fmt: skip
         found = [o for o in rows if o.id not in chosen_ids][:FOUND_ORGANIZATIONS]
-    event_id = form.event_id.strip()
-    event = session.get(Event, int(event_id)) if event_id.isdigit() else None
+    event = session.get(Event, int(form.event_id)) if _an_id(form.event_id) else None
     meetings = []
-    if event is not None and (chosen_ids or form.meeting_id.strip().isdigit()):
-        keep = int(form.meeting_id) if form.meeting_id.strip().isdigit() else None
+    if event is not None and (chosen_ids or _an_id(form.meeting_id)):
+        keep = int(form.meeting_id) if _an_id(form.meeting_id) else None
         for m, a, b in register.meeting_choices(
             session=session,
             event_id=event.id,

@@ -57,7 +57,8 @@ class Scope:
         self.event: Event | None = None
         event_id = event_id.strip()[:12]
         if event_id:
-            found = session.get(Event, int(event_id)) if event_id.isdigit() else None
+            known = event_id.isdigit() and int(event_id) <= 2**31 - 1
+            found = session.get(Event, int(event_id)) if known else None
             if found is None:
                 self.errors["event_id"] = N_("rep.error.event")
             self.event = found

@@ -86,6 +86,8 @@ def test_the_register_lists_and_filters_across_editions(
         assert set(_listed(page.text)) == expected, query
     totals = client.get("/admin/commitments", params={"province": "Bắc Ninh"}).text
     assert 'id="register-count">2<' in totals and "5,000,000" in totals
+    beyond = client.get("/admin/commitments", params={"event_id": "99999999999"})
+    assert beyond.status_code == 422 and set(_errors(beyond.text)) == {"event_id"}
     refused = client.get("/admin/commitments", params={"province": "Atlantis"})
     assert refused.status_code == 422
     assert set(_errors(refused.text)) == {"province"}
@@ -115,6 +117,8 @@ def test_the_form_shows_refusals_beside_the_fields_and_stores_nothing(
         ({"next_review_on": "2026-01-01"}, {"next_review_on"}),
         ({"signed_on": "10/06/2026"}, {"signed_on"}),
         ({"status": "done"}, {"status"}),
+        ({"organization_ids": ["99999999999999"], "event_id": "99999999999999",
+          "meeting_id": "x"}, {"organization_ids", "event_id", "meeting_id"}),
     ):  # fmt: skip
         answer = client.post("/admin/commitments", data=_form(e, csrf, **fields),
                              follow_redirects=False)  # fmt: skip
