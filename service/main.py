@@ -16,6 +16,7 @@ from service.booking.router import router as booking_router
 from service.calendars.feed_cache import FeedCache
 from service.calendars.router import router as calendars_router
 from service.commitments.router import router as commitments_router
+from service.commitments.views import router as commitments_pages
 from service.core.database import make_engine
 from service.core.dependencies import SharedObjects
 from service.core.errors import install_problem_handlers
@@ -44,6 +45,7 @@ from service.participants.router import router as participants_router
 from service.reference.router import router as reference_router
 from service.reports.router import router as reports_router
 from service.reports.service import PartialCache
+from service.reports.views import router as reports_pages
 from service.scheduling.router import router as schedule_router
 from service.suggestions.router import router as suggestions_router
 from service.suggestions.service import IndexCache
@@ -172,6 +174,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(domain_router, prefix=API_PREFIX)
     install_pages(app)
     app.include_router(notifications_pages)  # the organisers' outbox page
+    app.include_router(commitments_pages)  # the commitments register, its forms and reviews
+    app.include_router(reports_pages)  # the report across editions and its spreadsheets
     app.add_middleware(InFlightLimitMiddleware, limit=settings.max_in_flight)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnrepresentableInputMiddleware)

@@ -79,6 +79,11 @@ class Commitment(SQLModel, table=True):
     realised_usd: float = Field(default=0, description="Latest review's realised USD so far")
     next_review_on: date | None = Field(default=None, index=True)
     notes: str | None = Field(default=None, sa_type=sa.Text)
+    search_text: str = Field(
+        default="",
+        max_length=2000,
+        description="Folded title, notes and province as given: the register's word search",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -164,6 +169,10 @@ class CommitmentUpdate(SQLModel):
     kind: CommitmentKind | None = None
     title: Name | None = Field(default=None, max_length=300)
     organization_ids: list[int] | None = Field(default=None, min_length=1, max_length=50)
+    event_id: int | None = Field(
+        default=None, description="null: signed outside any event (the meeting goes with it)"
+    )
+    meeting_id: int | None = Field(default=None, description="A meeting of the event, or null")
     province_code: Name | None = None
     partner_country: CountryCode | None = None
     sectors: list[Name] | None = Field(default=None, max_length=50)
@@ -182,6 +191,10 @@ class ReviewCreate(SQLModel):
     note: LongText = Field(min_length=1, max_length=10_000)
     reviewed_on: date | None = Field(default=None, description="Default: today")
     reviewer: ShortText | None = Field(default=None, max_length=200)
+    next_review_on: date | None = Field(
+        default=None,
+        description="When to review it next (not before this review); default: unchanged",
+    )
 
     @field_validator("note")
     @classmethod
@@ -219,6 +232,7 @@ class CommitmentPublic(SQLModel):
     province_given: str | None
     province_code: str | None = Field(description="The current unit it is reported under")
     province_name: str | None
+    province_name_en: str | None = None
     partner_country: str | None
     sectors: list[str]
     signed_on: date | None
@@ -232,3 +246,23 @@ class CommitmentPublic(SQLModel):
     created_at: datetime
     updated_at: datetime
     reviews: list[ReviewPublic] | None = None
+
+
+class CommitmentFilters(SQLModel):
+    """What the register is filtered by (the API's query, the organisers' page)."""
+
+    event_id: int | None = None
+    province: str | None = None
+    country: str | None = None
+    sector: str | None = None
+    status: CommitmentStatus | None = None
+    review_due: bool | None = None
+    organization_id: int | None = None
+    query: str | None = None
+    on: date | None = None
+
+
+class CommitmentTotals(SQLModel):
+    count: int
+    value_usd: float
+    realised_usd: float

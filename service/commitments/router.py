@@ -31,8 +31,6 @@ from service.participants.models import Participant
 
 router = APIRouter(prefix="/commitments", tags=["commitments"])
 
-ORGANISER = "Ban tổ chức / Organisers"
-
 
 def _organization_of(session: Session, actor: Actor) -> int | None:
     if actor.is_organizer:
@@ -66,7 +64,8 @@ def create_commitment(
     summary="Commitments: organisers all, a participant those its organisation is party to",
     description="`province` takes a code or a current or former name and finds the "
     "commitments reported under that current unit; `sector` a division ('C26') or a "
-    "section ('C'); `review_due=true` those whose next review date has passed.",
+    "section ('C'); `review_due=true` those whose next review date has passed; `q` words "
+    "found, accent-insensitive, in the title, notes, province or a party's name.",
 )
 def list_commitments(
     session: SessionDep,
@@ -79,6 +78,7 @@ def list_commitments(
     status: CommitmentStatus | None = None,
     review_due: bool | None = None,
     organization_id: int | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[CommitmentPublic]:
     own = _organization_of(session, actor)
     if own is not None:
@@ -92,6 +92,7 @@ def list_commitments(
         status=status,
         review_due=review_due,
         organization_id=organization_id,
+        query=q,
         limit=page.limit,
         offset=page.offset,
     )
@@ -108,6 +109,8 @@ def get_commitment(commitment_id: int, session: SessionDep, actor: ActorDep) -> 
 @router.patch(
     "/{commitment_id}",
     summary="Change a commitment's facts (its status moves through reviews)",
+    description="`event_id: null` takes the commitment out of any event (and its meeting "
+    "with it); a `meeting_id` must be a meeting of the commitment's event.",
 )
 def update_commitment(
     commitment_id: int, data: CommitmentUpdate, session: SessionDep, _: OrganizerDep
@@ -122,11 +125,14 @@ def update_commitment(
     status_code=status.HTTP_201_CREATED,
     summary="Append a review: status, realised USD so far, note",
     description="Reviews are never changed or removed; the commitment takes the status and "
-    "realised amount of its latest review. A review dated before the signature is 422.",
+    "realised amount of its latest review, and `next_review_on` when given (not before the "
+    "review). A review dated before the signature is 422.",
 )
 def add_review(
     commitment_id: int, data: ReviewCreate, session: SessionDep, _: OrganizerDep
 ) -> CommitmentPublic:
-    register.add_review(session=session, commitment_id=commitment_id, data=data, reviewer=ORGANISER)
+    register.add_review(
+        session=session, commitment_id=commitment_id, data=data, reviewer=register.ORGANISERS
+    )
     commitment = register.get_commitment(session=session, commitment_id=commitment_id)
     return register.commitment_public(session=session, commitment=commitment, with_reviews=True)

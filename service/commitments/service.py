@@ -8,7 +8,9 @@ lock on PostgreSQL, so two reviewers never interleave.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -17,11 +19,14 @@ from service.attendance.models import MeetingFeedback, Outcome
 from service.commitments.models import (
     Commitment,
     CommitmentCreate,
+    CommitmentFilters,
+    CommitmentKind,
     CommitmentOrganization,
     CommitmentPublic,
     CommitmentReview,
     CommitmentSector,
     CommitmentStatus,
+    CommitmentTotals,
     CommitmentUpdate,
     OrganizationRef,
     ReviewCreate,
@@ -30,12 +35,14 @@ from service.commitments.models import (
 from service.core.database import utcnow
 from service.core.errors import invalid, not_found
 from service.events.models import Event
-from service.kit.folding import fold
+from service.kit.folding import fold, search_key, word_patterns
 from service.meetings.models import Meeting
 from service.organizations.models import Organization
 from service.participants.models import Participant
 from service.reference.models import FormerProvince, Province
 from service.reference.service import check_sector_codes, resolve_province
+
+ORGANISERS = "Ban tổ chức / Organisers"  # a review's reviewer when none is named
 
 
 def today() -> date:
@@ -177,6 +184,11 @@ def _set_links(
 # ---------------------------------------------------------------- writes
 
 
+def _search_text(commitment: Commitment) -> str:
+    """What the register's word search reads besides the bound organisations' names."""
+    return search_key(commitment.title, commitment.province_given, commitment.notes)[:2000]
+
+
 def create_commitment(*, session: Session, data: CommitmentCreate) -> Commitment:
     if data.feedback_id is not None:
         data = _from_feedback(session=session, data=data)
@@ -210,11 +222,47 @@ def create_commitment(*, session: Session, data: CommitmentCreate) -> Commitment
         next_review_on=data.next_review_on,
         notes=data.notes,
     )
+    commitment.search_text = _search_text(commitment)
     session.add(commitment)
     session.flush()
     _set_links(session=session, commitment=commitment, organization_ids=org_ids, sectors=sectors)
     session.commit()
     return commitment
+
+
+REVIEW_AFTER_SIGNING = timedelta(days=182)  # the first review of a commitment made in one click
+
+
+def create_from_feedback(*, session: Session, feedback: MeetingFeedback) -> Commitment:
+    """The organisers' one click on a "MoU signed" (or "investment decided") feedback: a
+    signed commitment bound to both sides' organisations, titled by them, signed on the
+    meeting's day in the event's zone and due for review about six months later; the
+    rest (event, meeting, province, country, sectors, pledge) comes from the feedback."""
+    meeting = session.get(Meeting, feedback.meeting_id)
+    event = session.get(Event, feedback.event_id)
+    assert meeting is not None and event is not None
+    sides = [
+        session.get(Participant, pid)
+        for pid in (meeting.participant_a_id, meeting.participant_b_id)
+    ]
+    orgs = [session.get(Organization, p.organization_id) for p in sides if p is not None]
+    investment = feedback.outcome is Outcome.investment_decided
+    kind = CommitmentKind.investment if investment else CommitmentKind.mou
+    label = "Quyết định đầu tư" if investment else "Biên bản ghi nhớ"
+    title = f"{label}: " + " – ".join(o.name for o in orgs if o is not None)
+    day = meeting.starts_at.astimezone(ZoneInfo(event.timezone)).date()
+    return create_commitment(
+        session=session,
+        data=CommitmentCreate(
+            kind=kind,
+            title=title[:300],
+            organization_ids=[o.id for o in orgs if o is not None],  # type: ignore[misc]
+            feedback_id=feedback.id,
+            status=CommitmentStatus.signed,
+            signed_on=day,
+            next_review_on=day + REVIEW_AFTER_SIGNING,
+        ),
+    )
 
 
 def update_commitment(
@@ -233,6 +281,14 @@ def update_commitment(
             session=session, codes=changes.pop("sectors"), field="body.sectors"
         )
     changes.pop("sectors", None)
+    if "event_id" in changes or "meeting_id" in changes:
+        event_id = changes.pop("event_id", commitment.event_id)
+        # Out of any event, the meeting goes too; into another event, it must be one of it.
+        meeting_id = changes.pop("meeting_id", commitment.meeting_id if event_id else None)
+        commitment.event_id = _check_event_and_meeting(
+            session=session, event_id=event_id, meeting_id=meeting_id
+        )
+        commitment.meeting_id = meeting_id
     if "province_code" in changes:
         given = changes.pop("province_code")
         commitment.province_given = given
@@ -247,6 +303,13 @@ def update_commitment(
         setattr(commitment, key, value)
     if commitment.signed_on and _first_review_before(session, commitment, commitment.signed_on):
         raise invalid("body.signed_on", "a review of this commitment is dated before it")
+    if (
+        commitment.next_review_on
+        and commitment.signed_on
+        and commitment.next_review_on < commitment.signed_on
+    ):
+        raise invalid("body.next_review_on", "must not be before signed_on")
+    commitment.search_text = _search_text(commitment)
     commitment.updated_at = utcnow()
     session.add(commitment)
     _set_links(session=session, commitment=commitment, organization_ids=org_ids, sectors=sectors)
@@ -264,7 +327,8 @@ def _first_review_before(session: Session, commitment: Commitment, day: date) ->
 def add_review(
     *, session: Session, commitment_id: int, data: ReviewCreate, reviewer: str
 ) -> CommitmentReview:
-    """Appends a review and moves the commitment to its status and realised amount."""
+    """Appends a review and moves the commitment to its status and realised amount (and
+    its next review date, when the review sets one: the periodic review moves on)."""
     commitment = session.exec(
         select(Commitment).where(Commitment.id == commitment_id).with_for_update()
     ).first()
@@ -273,6 +337,8 @@ def add_review(
     reviewed_on = data.reviewed_on or today()
     if commitment.signed_on and reviewed_on < commitment.signed_on:
         raise invalid("body.reviewed_on", f"is before the signature ({commitment.signed_on})")
+    if data.next_review_on is not None and data.next_review_on < reviewed_on:
+        raise invalid("body.next_review_on", f"is before the review ({reviewed_on})")
     realised = commitment.realised_usd if data.realised_usd is None else data.realised_usd
     review = CommitmentReview(
         commitment_id=commitment_id,
@@ -293,6 +359,8 @@ def add_review(
         # the commitment's current state back.
         commitment.status = data.status
         commitment.realised_usd = realised
+    if data.next_review_on is not None:
+        commitment.next_review_on = data.next_review_on
     commitment.updated_at = utcnow()
     session.add(commitment)
     session.commit()
@@ -327,32 +395,31 @@ def is_party(*, session: Session, commitment_id: int, organization_id: int) -> b
     return session.exec(statement).first() is not None
 
 
-def list_commitments(
-    *,
-    session: Session,
-    event_id: int | None = None,
-    province: str | None = None,
-    country: str | None = None,
-    sector: str | None = None,
-    status: CommitmentStatus | None = None,
-    review_due: bool | None = None,
-    organization_id: int | None = None,
-    on: date | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Commitment], int]:
-    """Filtered commitments; ``province`` takes a code or a current or former name and
-    finds every commitment reported under that current unit."""
+def _filtered(session: Session, f: CommitmentFilters) -> Any:
+    """The commitments matching the filters; ``province`` takes a code or a current or
+    former name and finds every commitment reported under that current unit; ``query``
+    its words, each accent-insensitive, in the title, notes, province as given or a
+    bound organisation's name (any order: "hanbit ban dan" finds "Nhà máy linh kiện bán
+    dẫn Hanbit")."""
     statement = select(Commitment)
-    if event_id is not None:
-        statement = statement.where(Commitment.event_id == event_id)
-    if province:
-        code = resolve_province(session=session, value=province, field="query.province").code
+    for pattern in word_patterns(f.query or ""):
+        bound = (
+            select(CommitmentOrganization.commitment_id)
+            .join(Organization, Organization.id == CommitmentOrganization.organization_id)  # type: ignore[arg-type]
+            .where(col(Organization.search_text).like(pattern))
+        )
+        statement = statement.where(
+            sa.or_(col(Commitment.search_text).like(pattern), col(Commitment.id).in_(bound))
+        )
+    if f.event_id is not None:
+        statement = statement.where(Commitment.event_id == f.event_id)
+    if f.province:
+        code = resolve_province(session=session, value=f.province, field="query.province").code
         statement = statement.where(current_unit_expression(col(Commitment.province_unit)) == code)
-    if country:
-        statement = statement.where(Commitment.partner_country == country.strip().upper())
-    if sector:
-        code = sector.strip().upper()
+    if f.country:
+        statement = statement.where(Commitment.partner_country == f.country.strip().upper())
+    if f.sector:
+        code = f.sector.strip().upper()
         statement = statement.where(
             col(Commitment.id).in_(
                 select(CommitmentSector.commitment_id).where(
@@ -363,23 +430,35 @@ def list_commitments(
                 )
             )
         )
-    if status is not None:
-        statement = statement.where(Commitment.status == status)
-    if review_due is not None:
+    if f.status is not None:
+        statement = statement.where(Commitment.status == f.status)
+    if f.review_due is not None:
         due = sa.and_(
             col(Commitment.next_review_on).is_not(None),
-            col(Commitment.next_review_on) <= (on or today()),
+            col(Commitment.next_review_on) <= (f.on or today()),
             col(Commitment.status).not_in([CommitmentStatus.realised, CommitmentStatus.cancelled]),
         )
-        statement = statement.where(due if review_due else sa.not_(due))
-    if organization_id is not None:
+        statement = statement.where(due if f.review_due else sa.not_(due))
+    if f.organization_id is not None:
         statement = statement.where(
             col(Commitment.id).in_(
                 select(CommitmentOrganization.commitment_id).where(
-                    CommitmentOrganization.organization_id == organization_id
+                    CommitmentOrganization.organization_id == f.organization_id
                 )
             )
         )
+    return statement
+
+
+def list_commitments(
+    *,
+    session: Session,
+    limit: int = 50,
+    offset: int = 0,
+    **filters: Any,
+) -> tuple[list[Commitment], int]:
+    """Filtered commitments (see ``CommitmentFilters``), next review first, and how many."""
+    statement = _filtered(session, CommitmentFilters(**filters))
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = session.exec(
         statement.order_by(
@@ -391,6 +470,19 @@ def list_commitments(
         .offset(offset)
     ).all()
     return list(rows), total
+
+
+def commitment_totals(*, session: Session, **filters: Any) -> CommitmentTotals:
+    """How many commitments match, their value and realised USD, in one query."""
+    matching = _filtered(session, CommitmentFilters(**filters)).subquery()
+    count, value, realised = session.exec(
+        select(
+            func.count(),
+            func.coalesce(func.sum(matching.c.value_usd), 0),
+            func.coalesce(func.sum(matching.c.realised_usd), 0),
+        )
+    ).one()
+    return CommitmentTotals(count=count, value_usd=float(value), realised_usd=float(realised))
 
 
 def reviews_due(*, session: Session, on: date | None = None, limit: int = 500) -> list[Commitment]:
@@ -444,6 +536,7 @@ def commitment_public(
         province_given=commitment.province_given,
         province_code=unit.code if unit else None,
         province_name=unit.name if unit else None,
+        province_name_en=unit.name_en if unit else None,
         partner_country=commitment.partner_country,
         sectors=list(sectors),
         signed_on=commitment.signed_on,
@@ -458,3 +551,34 @@ def commitment_public(
         updated_at=commitment.updated_at,
         reviews=reviews,
     )
+
+
+def meeting_choices(
+    *, session: Session, event_id: int, organization_ids: list[int], keep: int | None = None,
+    limit: int = 60,
+) -> list[tuple[Meeting, str, str]]:  # fmt: skip
+    """The event's meetings a commitment of these organisations may come from (one of
+    them at the table), earliest first, with both sides' names; ``keep`` (the meeting it
+    names now) is always among them."""
+    names = dict(
+        session.exec(
+            select(Participant.id, Organization.name)
+            .join(Organization, Organization.id == Participant.organization_id)  # type: ignore[arg-type]
+            .where(Participant.event_id == event_id)
+        ).all()
+    )
+    ours = select(Participant.id).where(
+        Participant.event_id == event_id, col(Participant.organization_id).in_(organization_ids)
+    )
+    chosen = sa.or_(
+        col(Meeting.participant_a_id).in_(ours), col(Meeting.participant_b_id).in_(ours)
+    )
+    statement = select(Meeting).where(Meeting.event_id == event_id)
+    if keep is not None:
+        chosen = sa.or_(chosen, Meeting.id == keep)
+    meetings = session.exec(
+        statement.where(chosen).order_by(Meeting.starts_at, Meeting.id).limit(limit)  # type: ignore[arg-type]
+    ).all()
+    return [
+        (m, names.get(m.participant_a_id, ""), names.get(m.participant_b_id, "")) for m in meetings
+    ]

@@ -115,17 +115,26 @@ def bars(
     return _frame(title, width, height, body, desc, css)
 
 
-def hbars(title: str, labels: Sequence[str], series: Sequence[Series], *, css: str = "") -> Markup:
-    """Horizontal bars, one row per label (long names: provinces), series side by side."""
+def hbars(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    css: str = "",
+    label_chars: int = 20,
+) -> Markup:
+    """Horizontal bars, one row per label (long names: provinces), series side by side;
+    ``label_chars`` widens the label column for longer names (editions, sectors)."""
     width, row_h = 480, 18 * max(len(series), 1) + 10
-    left, right, top = 150, 62, 30
+    left, right, top = max(150, label_chars * 15 // 2), 62, 30
     height = top + row_h * max(len(labels), 1) + 8
     plot_w = width - left - right
     peak = max([v for s in series for v in s.values] + [1])
-    body = _legend(series, left, 16)
+    body = _legend(series, min(left, width + 30 - 170 * len(series)), 16)
     for r, label in enumerate(labels):
         y0 = top + r * row_h
-        short = label.removeprefix("Thành phố ").removeprefix("Tỉnh ")[:20]
+        short = label.removeprefix("Thành phố ").removeprefix("Tỉnh ")
+        short = short if len(short) <= label_chars else short[: label_chars - 1] + "…"
         body.append(
             f'<text x="{left - 8}" y="{y0 + row_h / 2 + 4:.1f}" font-size="14" text-anchor="end" '
             f'fill="{AXIS}">{escape(short)}</text>'

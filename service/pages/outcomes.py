@@ -9,7 +9,6 @@ personal link: scanned by anyone but a signed-in organiser it leads to the sign-
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -20,7 +19,6 @@ from sqlmodel import Session, select
 from service.attendance import service as attendance
 from service.attendance.models import Attendance, CheckInSource, FeedbackIn, Outcome
 from service.commitments import service as register
-from service.commitments.models import CommitmentCreate, CommitmentKind, CommitmentStatus
 from service.core.database import SessionDep, utcnow
 from service.core.dependencies import shared_objects
 from service.core.errors import ProblemError, invalid
@@ -44,7 +42,6 @@ router = APIRouter(include_in_schema=False)
 FLASHES = {
     "checked_in": "out.flash.checked_in",
     "marked": "out.flash.marked",
-    "commitment": "out.flash.commitment",
     "feedback": "out.flash.feedback",
 }
 COLUMNS = ("participants", "requests", "accepted", "scheduled", "held", "no_show",
@@ -263,8 +260,9 @@ def _outcomes_context(
         if f.outcome in (Outcome.mou_signed, Outcome.investment_decided)
     ]  # fmt: skip
     made = {
-        c.feedback_id
+        c.feedback_id: c.id
         for c in register.list_commitments(session=session, event_id=event.id, limit=500)[0]
+        if c.feedback_id is not None
     }
     commitments, _ = register.list_commitments(session=session, event_id=event.id, limit=200)
     due = register.reviews_due(session=session, limit=50)
@@ -275,7 +273,7 @@ def _outcomes_context(
         "no_shows": [
             r for r in attendance.attendance_rows(session=session, event_id=event.id) if r.no_shows
         ],  # type: ignore[arg-type]
-        "signed_feedback": [(f, names.get(f.participant_id, ""), f.id in made) for f in signed],
+        "signed_feedback": [(f, names.get(f.participant_id, ""), made.get(f.id)) for f in signed],
         "commitments": [
             register.commitment_public(session=session, commitment=c) for c in commitments
         ],
@@ -380,44 +378,15 @@ def commitment_from_feedback(
     feedback_id: int,
 ) -> Response:
     """One click: a commitment prefilled from a 'MoU signed' feedback, bound to both
-    sides' organisations; the organisers complete it through the API later."""
+    sides' organisations; its page opens, where the organisers complete it."""
     feedback = attendance.get_feedback_or_none(session=session, feedback_id=feedback_id)
     if feedback is None or feedback.event_id != event.id:
         return not_found_page(request)
-    meeting = session.get(Meeting, feedback.meeting_id)
-    assert meeting is not None
-    orgs = [
-        session.get(Participant, pid).organization_id  # type: ignore[union-attr]
-        for pid in (meeting.participant_a_id, meeting.participant_b_id)
-    ]
-    names = _names(session, event.id)  # type: ignore[arg-type]
-    kind = (
-        CommitmentKind.investment
-        if feedback.outcome is Outcome.investment_decided
-        else CommitmentKind.mou
-    )
-    title = (
-        f"{'Quyết định đầu tư' if kind is CommitmentKind.investment else 'Biên bản ghi nhớ'}: "
-        + " – ".join(
-            names.get(pid, "") for pid in (meeting.participant_a_id, meeting.participant_b_id)
-        )
-    )
     try:
-        register.create_commitment(
-            session=session,
-            data=CommitmentCreate(
-                kind=kind,
-                title=title[:300],
-                organization_ids=orgs,
-                feedback_id=feedback_id,
-                status=CommitmentStatus.signed,
-                signed_on=meeting.starts_at.date(),
-                next_review_on=meeting.starts_at.date() + timedelta(days=182),
-            ),
-        )
+        commitment = register.create_from_feedback(session=session, feedback=feedback)
     except ProblemError as exc:
         return _board_error(request, session, event, organizer.csrf_token, exc)
-    return _back(event, "commitment", "#commitments-heading")
+    return redirect(f"/admin/commitments/{commitment.id}?done=from_feedback")
 
 
 # ---------------------------------------------------------------- reports

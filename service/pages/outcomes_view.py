@@ -187,7 +187,6 @@ COMPUTED_MESSAGE_IDS = (
     N_("out.commitment.status.realised"),
     N_("out.commitment.status.signed"),
     N_("out.commitment.status.stalled"),
-    N_("out.flash.commitment"),
     N_("out.flash.marked"),
     N_("out.group.country"),
     N_("out.group.event"),

@@ -450,13 +450,11 @@ def _add(parts: list[dict[str, dict]]) -> dict[Any, list[float]]:
     return sums
 
 
-def _commitments(
-    session: Session, group_by: GroupBy | None, event_id: int | None, date_from: date | None,
-    date_to: date | None,
-) -> dict[Any, tuple[int, float, float]]:  # fmt: skip
-    """Commitments, their value and realised USD by key (one query, never cached: the
-    register is small and reviewed at any time)."""
-    c = Commitment.__table__  # type: ignore[attr-defined]
+def _commitment_scope(
+    c: Any, event_id: int | None, date_from: date | None, date_to: date | None
+) -> list[Any]:
+    """The commitments of one event, or those whose signing date (their event's start
+    when unsigned) falls within the range."""
     conditions: list[Any] = []
     if event_id is not None:
         conditions.append(c.c.event_id == event_id)
@@ -467,6 +465,17 @@ def _commitments(
             conditions.append(day >= date_from)
         if date_to is not None:
             conditions.append(day <= date_to)
+    return conditions
+
+
+def _commitments(
+    session: Session, group_by: GroupBy | None, event_id: int | None, date_from: date | None,
+    date_to: date | None,
+) -> dict[Any, tuple[int, float, float]]:  # fmt: skip
+    """Commitments, their value and realised USD by key (one query, never cached: the
+    register is small and reviewed at any time)."""
+    c = Commitment.__table__  # type: ignore[attr-defined]
+    conditions = _commitment_scope(c, event_id, date_from, date_to)
     source: Any = c
     if group_by is None:
         key: Any = sa.literal(None)
@@ -528,7 +537,12 @@ def _labels(session: Session, group_by: GroupBy, keys: set[Any]) -> dict[Any, tu
     elif group_by is GroupBy.event and wanted:
         ids = [int(k) for k in wanted]
         for event in session.exec(select(Event).where(col(Event.id).in_(ids))):
-            found[str(event.id)] = (event.name, event.name_en or event.name)
+            # Editions share names ("Gặp gỡ Hàn Quốc" every year): the start tells them apart.
+            day = event.start_date
+            found[str(event.id)] = (
+                f"{event.name} ({day:%d/%m/%Y})",
+                f"{event.name_en or event.name} ({day.isoformat()})",
+            )
     elif group_by is GroupBy.country:
         for code in wanted:
             found[code] = i18n.family("country.").get(code, (code, code))
@@ -609,12 +623,19 @@ def _month(session: Session, column: Any) -> Any:
     return sa.func.strftime("%Y-%m", column)
 
 
-def pledged_vs_realised(*, session: Session, event_id: int | None = None) -> Timeline:
+def pledged_vs_realised(
+    *,
+    session: Session,
+    event_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Timeline:
     """Month by month: what was pledged (signed value) and realised (each review's
-    increase over the one before, a window function), cumulated."""
+    increase over the one before, a window function), cumulated; over the commitments
+    of one event or of a date range, as the report counts them."""
     c = Commitment.__table__  # type: ignore[attr-defined]
     r = CommitmentReview.__table__  # type: ignore[attr-defined]
-    scope = [c.c.event_id == event_id] if event_id is not None else []
+    scope = _commitment_scope(c, event_id, date_from, date_to)
     month = _month(session, c.c.signed_on)
     pledged = dict(
         session.execute(

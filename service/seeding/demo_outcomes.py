@@ -2,11 +2,12 @@
 have started) check-ins, attendance and feedback, so a newcomer sees every page filled.
 
 The commitments are signed at earlier editions (the register outlives events) and at
-this one's plenary; one is entered under the former province name "Bắc Giang" and one
-under "Bình Dương", as people still write them, and both are reported under today's
-units. Attendance and feedback need meetings that have started: with none (the demo is
-loaded before the organisers run the scheduler, or before the event's day) that part
-does nothing and runs again on the next load.
+this one's plenary, and once feedback exists two come from "MoU signed" answers. Some
+are entered under former province names ("Bắc Giang", "Bình Dương", "Bình Định"), as
+people still write them, and reported under today's units; several are due for review.
+Attendance and feedback need meetings that have started: with none (the demo is loaded
+before the organisers run the scheduler, or before the event's day) that part does
+nothing and runs again on the next load.
 """
 
 from __future__ import annotations
@@ -46,6 +47,19 @@ COMMITMENTS = (
      "Biên bản ghi nhớ hợp tác logistics cảng cạn", (),
      "Bình Dương", "JP", ["H52"], 30_000_000, 300,
      ((180, CommitmentStatus.stalled, 0, "Đối tác tạm dừng do thay đổi lãnh đạo"),)),
+    ("Gặp gỡ Hàn Quốc", date(2022, 3, 24), CommitmentKind.investment,
+     "Nhà máy may mặc xuất khẩu tại KCN Bỉm Sơn", (),
+     "Thanh Hóa", "KR", ["C14"], 25_000_000, 2000,
+     ((150, CommitmentStatus.in_progress, 6_000_000, "Khởi công nhà xưởng"),
+      (420, CommitmentStatus.in_progress, 18_000_000, "Tuyển dụng 1.200 lao động đợt 1"))),
+    ("Gặp gỡ châu Âu", date(2022, 11, 28), CommitmentKind.agreement,
+     "Thỏa thuận hợp tác điện mặt trời áp mái khu công nghiệp", (),
+     "TP. Hồ Chí Minh", "DE", ["D35"], 45_000_000, 120,
+     ((200, CommitmentStatus.in_progress, 12_000_000, "Lắp đặt giai đoạn 1 tại KCN Tân Thuận"),
+      (520, CommitmentStatus.realised, 45_000_000, "Hoàn thành, đưa vào vận hành"))),
+    ("Gặp gỡ Nhật Bản 2023", date(2023, 7, 7), CommitmentKind.mou,
+     "Biên bản ghi nhớ hợp tác chế biến nông sản xuất khẩu", (),
+     "Bình Định", "JP", ["C10"], 8_000_000, 150, ()),
     (None, None, CommitmentKind.twinning,
      "Thỏa thuận kết nghĩa giữa tỉnh Bắc Ninh và thành phố Gumi", (),
      "Bắc Ninh", "KR", [], None, None, ()),
@@ -175,7 +189,21 @@ def load_demo_attendance(*, session: Session, event: Event, seed: int = 2026) ->
                     ),
                     now=max(now, meeting.starts_at),
                 )
+    if count:
+        _commitments_from_feedback(session=session, event=event)
     return count
+
+
+def _commitments_from_feedback(*, session: Session, event: Event, limit: int = 2) -> None:
+    """Two "MoU signed" feedbacks made into commitments, as organisers do in one click
+    on the outcomes board (the others stay there, each with its button)."""
+    signed = [
+        f
+        for f in attendance.event_feedback(session=session, event_id=event.id)  # type: ignore[arg-type]
+        if f.outcome is Outcome.mou_signed
+    ]
+    for feedback in signed[:limit]:
+        register.create_from_feedback(session=session, feedback=feedback)
 
 
 def load_demo_outcomes(*, session: Session, event: Event) -> tuple[int, int]:

@@ -240,6 +240,20 @@ def _review(_: World, __: str) -> dict[str, Any]:
     return {"status": "in_progress", "realised_usd": 100000, "note": "Đã khởi công"}
 
 
+def _page_commitment(w: World, _: str) -> dict[str, Any]:
+    """The organisers' commitment form, as a browser sends it (several values per name)."""
+    return {"kind": "agreement", "title": "Thỏa thuận đào tạo kỹ sư", "status": "signed",
+            "organization_ids": [str(w.organization_id), str(w.spare_organization_id)],
+            "event_id": str(w.event_id), "meeting_id": "", "province_code": "Bắc Ninh",
+            "partner_country": "KR", "sectors": ["C26", "P85"], "signed_on": "2026-12-10",
+            "value_usd": "2,500,000", "jobs": "120", "next_review_on": "2027-06-10"}  # fmt: skip
+
+
+def _page_review(_: World, __: str) -> dict[str, Any]:
+    return {"reviewed_on": "2026-12-20", "status": "in_progress", "realised_usd": "500,000",
+            "note": "Đã khởi công nhà xưởng"}  # fmt: skip
+
+
 def commitment_readers(ok: int) -> dict[str, Expect]:
     """Every participant lists the commitments of its own organisation (maybe none)."""
     return {ANONYMOUS: 401, PARTICIPANT: ok, PEER: ok, OUTSIDER: ok, ORGANIZER: ok}
@@ -422,6 +436,23 @@ ROWS: Final[tuple[Row, ...]] = (
     Row("GET", "/admin/events/{event_id}/report", "signed-in organisers", organizer_pages(200)),
     Row("GET", "/admin/events/{event_id}/report/{group_by}.{fmt}", "signed-in organisers",
         organizer_pages(200), params={"group_by": "'province'", "fmt": "'xlsx'"}),
+    Row("GET", "/admin/commitments", "signed-in organisers", organizer_pages(200),
+        query={"q": "ghi nho", "review_due": "1"}),
+    Row("GET", "/admin/commitments/new", "signed-in organisers", organizer_pages(200)),
+    Row("POST", "/admin/commitments", "signed-in organisers", organizer_pages(303),
+        form=_page_commitment, csrf=True),
+    Row("GET", "/admin/commitments/{commitment_id}", "signed-in organisers",
+        organizer_pages(200)),
+    Row("GET", "/admin/commitments/{commitment_id}/edit", "signed-in organisers",
+        organizer_pages(200)),
+    Row("POST", "/admin/commitments/{commitment_id}", "signed-in organisers",
+        organizer_pages(303), form=_page_commitment, csrf=True),
+    Row("POST", "/admin/commitments/{commitment_id}/reviews", "signed-in organisers",
+        organizer_pages(303), form=_page_review, csrf=True),
+    Row("GET", "/admin/reports", "signed-in organisers", organizer_pages(200),
+        query={"from": "2026-01-01", "to": "2026-12-31", "group_by": "sector"}),
+    Row("GET", "/admin/reports/{group_by}.{fmt}", "signed-in organisers", organizer_pages(200),
+        query={"from": "2026-01-01"}, params={"group_by": "'country'", "fmt": "'xlsx'"}),
     Row("GET", "/static", "anyone", anyone(), request_path="/static/meetx.css"),
     # -- notifications
     Row("GET", f"{API}/events/{{event_id}}/messages", "organisers", organizers(200)),

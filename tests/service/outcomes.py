@@ -1,5 +1,6 @@
 """A past edition with a few held meetings, for the attendance, commitments and report
-tests: its meetings have started, so attendance and feedback are open."""
+tests: its meetings have started, so attendance and feedback are open; and the same
+edition played (attendance, feedback, a request, a commitment reviewed)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,50 @@ def past_edition(client: TestClient, headers: dict[str, str], **event: Any) -> P
     first = meeting(builder, session["id"], host, guest, 1)
     second = meeting(builder, session["id"], host, other, 2)
     return PastEdition(builder, session, host, guest, other, first, second)
+
+
+def played_edition(client: TestClient, headers: dict[str, str]) -> PastEdition:
+    """Two meetings: one held and rated, one no-show by the Japanese side; a request
+    accepted; an MoU entered under the former province name, reviewed once."""
+    e = past_edition(client, headers)
+    client.patch(
+        e.path(f"/meetings/{e.meeting['id']}"), json={"attendance": "held"}, headers=headers
+    )
+    client.patch(
+        e.path(f"/meetings/{e.other_meeting['id']}"),
+        json={"attendance": "no_show", "absent": [e.other_guest["id"]]},
+        headers=headers,
+    )
+    client.put(
+        e.path(f"/meetings/{e.meeting['id']}/feedback"),
+        json={"rating": 4, "outcome": "mou_signed"},
+        headers=EventBuilder.auth(e.host),
+    )
+    client.put(
+        e.path(f"/meetings/{e.meeting['id']}/feedback"),
+        json={"rating": 2, "outcome": "follow_up"},
+        headers=EventBuilder.auth(e.guest),
+    )
+    e.builder.accepted(e.builder.guest(), e.host)  # a fourth participant asks the host
+    created = client.post(
+        "/api/v1/commitments",
+        json={
+            "kind": "investment",
+            "title": "Nhà máy bán dẫn",
+            "status": "signed",
+            "organization_ids": [e.host["organization_id"], e.guest["organization_id"]],
+            "event_id": e.builder.id,
+            "province_code": "Bình Dương",
+            "partner_country": "KR",
+            "sectors": ["C26"],
+            "signed_on": "2026-06-10",
+            "value_usd": 30_000_000,
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    review = client.post(f"/api/v1/commitments/{created.json()['id']}/reviews", json={
+        "status": "in_progress", "realised_usd": 6_000_000, "note": "Giải ngân đợt 1",
+        "reviewed_on": "2026-10-01"}, headers=headers)  # fmt: skip
+    assert review.status_code == 201
+    return e

@@ -103,3 +103,54 @@ document.addEventListener("submit", (event) => {
     });
   });
 })();
+
+// The commitment form: Enter in the organisation search runs the search (not "save"),
+// the sector list narrows as one types (accents optional), and the chosen codes are
+// listed above it. Without the script: the "Find" button, the open sections, the list.
+(() => {
+  const fold = (text) =>
+    text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
+
+  document.querySelectorAll("[data-enter-clicks]").forEach((input) => {
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        document.getElementById(input.dataset.enterClicks).click();
+      }
+    });
+  });
+
+  document.querySelectorAll("[data-filter-box]").forEach((input) => {
+    const box = document.getElementById(input.dataset.filterBox);
+    const opened = new Map([...box.querySelectorAll("details")].map((d) => [d, d.open]));
+    input.hidden = false;
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+      }
+    });
+    input.addEventListener("input", () => {
+      const words = fold(input.value).split(/\s+/).filter(Boolean);
+      box.querySelectorAll("details").forEach((group) => {
+        let shown = 0;
+        group.querySelectorAll("li").forEach((item) => {
+          const text = fold(item.textContent + " " + group.querySelector("summary").textContent);
+          const match = words.every((word) => text.includes(word));
+          item.hidden = !match;
+          shown += match ? 1 : 0;
+        });
+        group.hidden = words.length > 0 && shown === 0;
+        group.open = words.length > 0 ? shown > 0 : opened.get(group);
+      });
+    });
+  });
+
+  document.querySelectorAll("[data-chosen-for]").forEach((note) => {
+    const box = document.getElementById(note.dataset.chosenFor);
+    const list = note.querySelector("[data-chosen-list]");
+    box.addEventListener("change", () => {
+      const codes = [...box.querySelectorAll("input:checked")].map((input) => input.value);
+      list.textContent = codes.length ? codes.join(", ") : "–";
+    });
+  });
+})();

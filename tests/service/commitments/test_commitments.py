@@ -170,3 +170,96 @@ def test_one_click_from_a_mou_signed_feedback(
     assert c["province_code"] == "79"
     assert c["partner_country"] == "KR"
     assert c["sectors"] == ["C26", "C27"]
+
+
+def test_word_search_reads_titles_and_parties_without_accents(
+    client: TestClient, admin_headers: dict[str, str], db: Any
+) -> None:
+    from service.commitments import service as register
+
+    e = past_edition(client, admin_headers)
+    chip = _create(client, admin_headers, _mou(e, title="Nhà máy linh kiện bán dẫn",
+                                               notes="Khu công nghiệp Quang Châu"))  # fmt: skip
+    port = _create(client, admin_headers, _mou(
+        e, title="Cảng cạn logistics", organization_ids=[e.other_guest["organization_id"]],
+        meeting_id=None, province_code="Bắc Ninh", value_usd=10_000_000))  # fmt: skip
+    for words, found in (
+        ("ban dan", [chip["id"]]),
+        ("BÁN   dẫn", [chip["id"]]),
+        ("dan ban", [chip["id"]]),  # any order
+        ("quang chau", [chip["id"]]),  # the notes
+        ("hanbit nha may", [chip["id"]]),  # a party's name and the title
+        ("tokyo", [port["id"]]),  # only a party's name
+        ("binh duong", [chip["id"]]),  # the province as given
+        ("ban dan tokyo", []),
+        ("-- ,", [chip["id"], port["id"]]),  # no word: no filter
+    ):
+        listed = client.get(f"{API}/commitments", params={"q": words}, headers=admin_headers)
+        assert sorted(c["id"] for c in listed.json()["items"]) == sorted(found), words
+    totals = register.commitment_totals(session=db, query="ban dan")
+    assert (totals.count, totals.value_usd, totals.realised_usd) == (1, 50_000_000, 0)
+    totals = register.commitment_totals(session=db, province="Bắc Ninh")
+    assert (totals.count, totals.value_usd) == (1, 10_000_000)
+    # A title changed through the API is found by its new words only.
+    client.patch(f"{API}/commitments/{chip['id']}", json={"title": "Trung tâm dữ liệu"},
+                 headers=admin_headers)  # fmt: skip
+    assert client.get(f"{API}/commitments", params={"q": "ban dan"},
+                      headers=admin_headers).json()["total"] == 0  # fmt: skip
+    assert client.get(f"{API}/commitments", params={"q": "du lieu"},
+                      headers=admin_headers).json()["total"] == 1  # fmt: skip
+
+
+def test_a_commitment_moves_between_events_with_a_meeting_of_its_own_event(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    e = past_edition(client, admin_headers)
+    later = past_edition(client, admin_headers, name="Gặp gỡ Hàn Quốc 2026 (phiên 2)")
+    c = _create(client, admin_headers, _mou(e))
+    path = f"{API}/commitments/{c['id']}"
+    # Into another event while keeping a meeting of the first: refused, nothing changed.
+    assert_problem(client.patch(path, json={"event_id": later.builder.id},
+                                headers=admin_headers), 422, "body.meeting_id")  # fmt: skip
+    assert_problem(client.patch(path, json={"meeting_id": later.meeting["id"]},
+                                headers=admin_headers), 422, "body.meeting_id")  # fmt: skip
+    assert_problem(client.patch(path, json={"event_id": 987654, "meeting_id": None},
+                                headers=admin_headers), 422, "body.event_id")  # fmt: skip
+    assert_problem(client.patch(path, json={"next_review_on": "2026-01-01"},
+                                headers=admin_headers), 422, "body.next_review_on")  # fmt: skip
+    unchanged = client.get(path, headers=admin_headers).json()
+    assert (unchanged["event_id"], unchanged["meeting_id"]) == (e.builder.id, e.meeting["id"])
+    moved = client.patch(
+        path,
+        json={"event_id": later.builder.id, "meeting_id": later.meeting["id"]},
+        headers=admin_headers,
+    )
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["event_id"], moved.json()["meeting_id"]) == (
+        later.builder.id, later.meeting["id"])  # fmt: skip
+    # Out of any event: signed at a provincial conference; the meeting goes with it.
+    out = client.patch(path, json={"event_id": None}, headers=admin_headers).json()
+    assert (out["event_id"], out["meeting_id"]) == (None, None)
+    # A meeting alone names its event.
+    back = client.patch(path, json={"meeting_id": e.meeting["id"]}, headers=admin_headers).json()
+    assert (back["event_id"], back["meeting_id"]) == (e.builder.id, e.meeting["id"])
+
+
+def test_a_review_sets_the_next_review_date(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    e = past_edition(client, admin_headers)
+    c = _create(client, admin_headers, _mou(e, next_review_on="2026-09-10"))
+    due = {"review_due": "true"}
+    assert client.get(f"{API}/commitments", params=due, headers=admin_headers).json()["total"] == 1
+    path = f"{API}/commitments/{c['id']}/reviews"
+    early = client.post(path, json={"status": "in_progress", "note": "Rà soát quý",
+                        "reviewed_on": "2026-11-01", "next_review_on": "2026-10-01"},
+                        headers=admin_headers)  # fmt: skip
+    assert_problem(early, 422, "body.next_review_on")
+    kept = client.post(path, json={"status": "in_progress", "note": "Rà soát quý",
+                       "reviewed_on": "2026-11-01"}, headers=admin_headers).json()  # fmt: skip
+    assert kept["next_review_on"] == "2026-09-10", "unchanged when the review sets none"
+    moved = client.post(path, json={"status": "in_progress", "note": "Rà soát quý",
+                        "reviewed_on": "2026-11-02", "next_review_on": "2027-05-01"},
+                        headers=admin_headers).json()  # fmt: skip
+    assert moved["next_review_on"] == "2027-05-01" and len(moved["reviews"]) == 2
+    assert client.get(f"{API}/commitments", params=due, headers=admin_headers).json()["total"] == 0

@@ -228,3 +228,169 @@ def test_the_printable_report_prints_to_pdf(
         drawn = _coloured_pixels(first.with_suffix(".png").read_bytes(), BRAND)
         assert drawn > 300, f"the first printed page carries no chart ({drawn} pixels)"
     page.close()
+
+
+# ---------------------------------------------------------------- the commitments register
+
+
+def _no_sideways_scroll(page: Any) -> None:
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "scrolls sideways"
+
+
+def _below(page: Any, error: str, field: str) -> None:
+    """The error message sits right under its field, and the field says it is invalid."""
+    message, box = page.locator(error), page.locator(field)
+    assert message.is_visible() and box.get_attribute("aria-invalid") == "true"
+    top, under = box.bounding_box(), message.bounding_box()
+    assert top is not None and under is not None
+    assert 0 <= under["y"] - (top["y"] + top["height"]) < 48, (top, under)
+
+
+def test_a_commitment_from_a_mou_signed_feedback_and_a_review_on_a_phone(
+    server: LiveServer, browser: Any, edition: dict[str, Any]
+) -> None:
+    eid, host, meeting = edition["event_id"], edition["host"], edition["meetings"][0]
+    response = httpx.put(
+        f"{server.url}/api/v1/events/{eid}/meetings/{meeting['id']}/feedback",
+        json={"participant_id": host["id"], "rating": 5, "outcome": "investment_decided",
+              "pledged_usd": 18_000_000, "next_step": "Ký hợp đồng thuê đất"},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=60,
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    page = browser.new_page(viewport=PHONE)
+    _sign_in(page, server)
+    _open(page, f"{server.url}/admin/events/{eid}/outcomes")
+    row = page.locator("#commitments-heading ~ ul li.list-item").filter(
+        has_text="Công ty Linh kiện Sóng Thần"
+    )
+    row.get_by_role("button", name="Tạo cam kết").click()
+    page.wait_for_url(re.compile(r"/admin/commitments/\d+\?done=from_feedback"))
+    commitment_id = int(re.search(r"/commitments/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    assert page.get_by_role("status").inner_text().startswith("Đã tạo cam kết từ phản hồi.")
+    assert "Quyết định đầu tư" in page.locator("h1").inner_text()
+    assert page.locator("#commitment-status").inner_text() == "Đã ký"
+    _no_sideways_scroll(page)
+    screenshot(page, "40-commitment-from-feedback")
+
+    # A review dated before the signature: refused, the message under the date.
+    form = page.locator("#review-form")
+    form.get_by_label("Ngày rà soát", exact=True).fill("2026-06-01")
+    form.get_by_label("Tình trạng").select_option("in_progress")
+    form.get_by_label("Đã giải ngân đến nay (USD)").fill("2,000,000")
+    form.get_by_label("Ghi chú rà soát").fill("Đã thuê nhà xưởng 2 ha")
+    form.get_by_role("button", name="Lưu rà soát").click()
+    page.wait_for_load_state()
+    _below(page, "#reviewed_on-error", "#field-reviewed_on")
+    assert page.locator("#field-note").input_value() == "Đã thuê nhà xưởng 2 ha", "kept"
+    _no_sideways_scroll(page)
+    page.locator("#review-form-heading").scroll_into_view_if_needed()
+    screenshot(page, "41-review-refused-phone")
+
+    form = page.locator("#review-form")
+    form.get_by_label("Ngày rà soát", exact=True).fill("2026-07-15")
+    form.get_by_label("Ngày rà soát tiếp").fill("2027-01-15")
+    form.get_by_role("button", name="Lưu rà soát").click()
+    page.wait_for_url(re.compile(r"done=reviewed"))
+    assert page.get_by_role("status").inner_text() == "Đã lưu lần rà soát."
+    history = page.locator(".review-history li")
+    assert history.count() == 1
+    assert "Đã thuê nhà xưởng 2 ha" in history.first.inner_text()
+    assert page.locator("#commitment-realised").inner_text() == "2,000,000"
+    assert page.locator("#commitment-status").inner_text() == "Đang triển khai"
+    _no_sideways_scroll(page)
+    screenshot(page, "42-review-saved-phone")
+    stored = _api_get(server, f"/commitments/{commitment_id}")
+    assert (stored["value_usd"], stored["status"], stored["next_review_on"]) == (
+        18_000_000, "in_progress", "2027-01-15")  # fmt: skip
+    assert [(r["reviewed_on"], r["realised_usd"]) for r in stored["reviews"]] == [
+        ("2026-07-15", 2_000_000)]  # fmt: skip
+    page.close()
+
+
+def test_the_register_and_the_commitment_form(
+    server: LiveServer, browser: Any, edition: dict[str, Any]
+) -> None:
+    eid = edition["event_id"]
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    _sign_in(page, server)
+    _open(page, f"{server.url}/admin/commitments")
+    page.get_by_label("Tìm theo tên, tổ chức, địa phương").fill("song than")
+    page.get_by_role("button", name="Lọc").click()
+    page.wait_for_url(re.compile(r"q=song\+than"))
+    titles = page.locator(".register-table tbody td:first-child a").all_inner_texts()
+    assert "Dự án Bình Dương" in titles and "Dự án Bắc Ninh" not in titles
+    _open(page, f"{server.url}/admin/commitments?province=binh+duong")
+    assert "Thành phố Hồ Chí Minh" in page.locator(".register-table").inner_text()
+    _open(page, f"{server.url}/admin/commitments")
+    screenshot(page, "43-register")
+
+    _open(page, f"{server.url}/admin/commitments/new?event_id={eid}")
+    page.get_by_label("Tên cam kết").fill("Trung tâm đào tạo kỹ thuật viên bán dẫn")
+    search = page.get_by_label("Tìm tổ chức để thêm")
+    search.fill("hanbit")
+    search.press("Enter")  # runs the search, not the save
+    page.wait_for_load_state()
+    page.locator(".picker-found").get_by_label(re.compile("Hanbit Semicon")).check()
+    search = page.get_by_label("Tìm tổ chức để thêm")
+    search.fill("co khi kinh bac")
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    page.wait_for_load_state()
+    page.locator(".picker-found").get_by_label(re.compile("Cơ khí Kinh Bắc")).check()
+    chosen = page.locator(".picker-chosen").inner_text()
+    assert "Hanbit Semicon" in chosen and page.get_by_label("Tên cam kết").input_value() != ""
+    sectors = page.get_by_placeholder("Lọc ngành, ví dụ: dien tu")
+    sectors.fill("dien tu")
+    c26 = page.locator("#sector-box input[value='C26']")
+    assert c26.is_visible() and not page.locator("#sector-box input[value='A01']").is_visible()
+    c26.check()
+    assert page.locator("[data-chosen-list]").inner_text() == "C26"
+    page.get_by_label("Tỉnh, thành phố").fill("Bắc Ninh")
+    page.get_by_label("Quốc gia đối tác").select_option("KR")
+    page.get_by_label("Ngày ký").fill("2026-06-11")
+    page.get_by_label("Giá trị (USD)").fill("-3,000,000")
+    page.get_by_role("button", name="Lưu", exact=True).last.click()
+    page.wait_for_load_state()
+    assert page.locator("#error-summary").is_visible()
+    _below(page, "#value_usd-error", "#field-value_usd")
+    chosen = page.locator("#field-sectors .picker-chosen input[value='C26']")
+    assert chosen.is_checked(), "kept as entered, listed among the chosen"
+    assert page.locator("#sector-box summary").first.is_visible(), "the other sectors offered"
+    screenshot(page, "44-commitment-form-refused")
+    page.get_by_label("Giá trị (USD)").fill("3,000,000")
+    page.get_by_label("Số việc làm dự kiến").fill("150")
+    page.get_by_role("button", name="Lưu", exact=True).last.click()
+    page.wait_for_url(re.compile(r"/admin/commitments/\d+\?done=created"))
+    facts = page.locator(".facts").inner_text()
+    assert "Hanbit Semicon" in facts and "Công ty Cơ khí Kinh Bắc" in facts
+    assert "C26 – " in facts and "Bắc Ninh" in facts
+    screenshot(page, "45-commitment-page")
+    page.close()
+
+
+def test_the_report_across_editions(
+    server: LiveServer, browser: Any, edition: dict[str, Any]
+) -> None:
+    pytest.importorskip("PIL", reason="Pillow reads the chart screenshots")
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    _sign_in(page, server)
+    _open(page, f"{server.url}/admin/reports")
+    page.get_by_label("Từ ngày").fill("2026-01-01")
+    page.get_by_label("Đến ngày").fill("2026-12-31")
+    page.get_by_label("Nhóm theo").select_option("province")
+    page.get_by_role("button", name="Xem báo cáo").click()
+    page.wait_for_url(re.compile(r"from=2026-01-01"))
+    table = page.locator("table.report-table").inner_text()
+    assert "Thành phố Hồ Chí Minh" in table and "Bình Dương" not in table
+    assert page.locator("tr.total-row").is_visible()
+    for chart, colour in (("chart-money", BRAND), ("chart-meetings", BRAND),
+                          ("chart-timeline", OK)):  # fmt: skip
+        figure = page.locator(f"#{chart}")
+        assert figure.locator("svg").count() == 1, f"{chart}: no chart drawn"
+        drawn = _coloured_pixels(figure.screenshot(), colour)
+        assert drawn > 150, f"{chart} is empty: {drawn} pixels of its colour"
+    screenshot(page, "46-report-across-editions")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Tải về XLSX").click()
+    assert download.value.suggested_filename == "meetx-report-2026-01-01-2026-12-31-province.xlsx"
+    page.close()

@@ -14,56 +14,9 @@ from sqlmodel import Session
 from service.reports import service as reports_service
 from tests.service.builders import EventBuilder
 from tests.service.factories import assert_problem
-from tests.service.outcomes import PastEdition, past_edition
+from tests.service.outcomes import past_edition, played_edition
 
 API = "/api/v1"
-
-
-def _played(client: TestClient, headers: dict[str, str]) -> PastEdition:
-    """Two meetings: one held and rated, one no-show by the Japanese side; a request
-    accepted; an MoU entered under the former province name."""
-    e = past_edition(client, headers)
-    client.patch(
-        e.path(f"/meetings/{e.meeting['id']}"), json={"attendance": "held"}, headers=headers
-    )
-    client.patch(
-        e.path(f"/meetings/{e.other_meeting['id']}"),
-        json={"attendance": "no_show", "absent": [e.other_guest["id"]]},
-        headers=headers,
-    )
-    client.put(
-        e.path(f"/meetings/{e.meeting['id']}/feedback"),
-        json={"rating": 4, "outcome": "mou_signed"},
-        headers=EventBuilder.auth(e.host),
-    )
-    client.put(
-        e.path(f"/meetings/{e.meeting['id']}/feedback"),
-        json={"rating": 2, "outcome": "follow_up"},
-        headers=EventBuilder.auth(e.guest),
-    )
-    e.builder.accepted(e.builder.guest(), e.host)  # a fourth participant asks the host
-    created = client.post(
-        f"{API}/commitments",
-        json={
-            "kind": "investment",
-            "title": "Nhà máy bán dẫn",
-            "status": "signed",
-            "organization_ids": [e.host["organization_id"], e.guest["organization_id"]],
-            "event_id": e.builder.id,
-            "province_code": "Bình Dương",
-            "partner_country": "KR",
-            "sectors": ["C26"],
-            "signed_on": "2026-06-10",
-            "value_usd": 30_000_000,
-        },
-        headers=headers,
-    )
-    assert created.status_code == 201, created.text
-    review = client.post(f"{API}/commitments/{created.json()['id']}/reviews", json={
-        "status": "in_progress", "realised_usd": 6_000_000, "note": "Giải ngân đợt 1",
-        "reviewed_on": "2026-10-01"}, headers=headers)  # fmt: skip
-    assert review.status_code == 201
-    return e
 
 
 def _report(client: TestClient, headers: dict[str, str], **params: object) -> dict:
@@ -75,7 +28,7 @@ def _report(client: TestClient, headers: dict[str, str], **params: object) -> di
 def test_a_firm_under_binh_duong_counts_for_ho_chi_minh_city(
     client: TestClient, admin_headers: dict[str, str]
 ) -> None:
-    e = _played(client, admin_headers)
+    e = played_edition(client, admin_headers)
     report = _report(client, admin_headers, group_by="province", event_id=e.builder.id)
     rows = {r["key"]: r for r in report["rows"]}
     hcm = rows["79"]
@@ -102,7 +55,7 @@ def test_a_firm_under_binh_duong_counts_for_ho_chi_minh_city(
 
 
 def test_by_country_sector_and_event(client: TestClient, admin_headers: dict[str, str]) -> None:
-    e = _played(client, admin_headers)
+    e = played_edition(client, admin_headers)
     by_country = {r["key"]: r for r in _report(
         client, admin_headers, group_by="country", event_id=e.builder.id)["rows"]}  # fmt: skip
     assert by_country["JP"]["no_show"] == 1 and by_country["JP"]["held"] == 0
@@ -126,7 +79,7 @@ def test_by_country_sector_and_event(client: TestClient, admin_headers: dict[str
 def test_spreadsheets_carry_the_rows_and_the_total(
     client: TestClient, admin_headers: dict[str, str]
 ) -> None:
-    e = _played(client, admin_headers)
+    e = played_edition(client, admin_headers)
     params = {"group_by": "province", "event_id": e.builder.id}
     csv = client.get(f"{API}/reports/summary", params={**params, "format": "csv"},
                      headers=admin_headers)  # fmt: skip
@@ -156,7 +109,7 @@ def test_only_organisers_read_reports(client: TestClient, admin_headers: dict[st
 def test_an_editions_figures_are_kept_until_one_of_its_rows_changes(
     client: TestClient, admin_headers: dict[str, str], db: Session, monkeypatch: Any
 ) -> None:
-    first = _played(client, admin_headers)
+    first = played_edition(client, admin_headers)
     second = past_edition(client, admin_headers, name="Gặp gỡ Nhật Bản 2026", partner_country="JP")
     computed: list[list[int] | None] = []
     compute = reports_service._event_figures
