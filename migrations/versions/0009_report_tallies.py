@@ -26,7 +26,8 @@ Deletes: a BEFORE DELETE trigger subtracts the row's contribution while the rows
 depends on are still visible, including what depends on it (a meeting takes its
 attendance mark with it, a participant its requests, meetings and feedback). Rows
 deleted by a cascade see their parent gone (SQLite and PostgreSQL alike) and so add
-nothing; an event's tallies go with it (foreign key). An organisation whose province,
+nothing; an event's tallies go with it (foreign key), and the delete triggers of its
+rows return at once when the event is already gone. An organisation whose province,
 country or sectors change, or a former province whose current unit changes, moves:
 every contribution of its participants is subtracted with the stored keys, the keys
 are rewritten, and the contributions added again.
@@ -168,21 +169,23 @@ def _delta(sides: list[str], participants: str = 'participant') -> str:
     )
 
 
+def _either(table: str, one: str, other: str, ids: str) -> str:
+    """The rows whose ``one`` or ``other`` is among ``ids``, as a union of two index
+    lookups (PostgreSQL scans the whole table for ``one IN (...) OR other IN (...)``)."""
+    return (
+        f'(SELECT * FROM {table} WHERE id IN (SELECT id FROM {table} WHERE {one} IN {ids} '
+        f'UNION SELECT id FROM {table} WHERE {other} IN {ids}))'
+    )
+
+
 def _involving(participant_ids: str, sign: int) -> list[str]:
     """Every contribution that reads one of these participants."""
     ids = f'({participant_ids})'
     return (
         _participants(f'(SELECT * FROM participant WHERE id IN {ids})', sign)
-        + _requests(
-            f'(SELECT * FROM meeting_request WHERE from_participant_id IN {ids} '
-            f'OR to_participant_id IN {ids})',
-            sign,
-        )
-        + _meetings(
-            f'(SELECT * FROM meeting WHERE participant_a_id IN {ids} '
-            f'OR participant_b_id IN {ids})',
-            sign,
-        )
+        + _requests(_either('meeting_request', 'from_participant_id', 'to_participant_id', ids),
+                    sign)
+        + _meetings(_either('meeting', 'participant_a_id', 'participant_b_id', ids), sign)
         + _feedback(f'(SELECT * FROM meeting_feedback WHERE participant_id IN {ids})', sign)
     )
 
@@ -252,6 +255,9 @@ def _postgres(
     POSTGRES_TRIGGERS.append((name, table, f'CREATE TRIGGER {name} {when} EXECUTE FUNCTION {name}()'))
 
 
+EVENT_LEFT = 'EXISTS (SELECT 1 FROM event WHERE id = OLD.event_id)'
+
+
 def _define() -> None:
     for table in ('meeting_request', 'meeting', 'meeting_attendance', 'meeting_feedback'):
         contribution = SOURCES[table]
@@ -284,12 +290,13 @@ def _define() -> None:
             [_delta(contribution(before, -1) + contribution(after, 1))],
             only_if=f'EXISTS (SELECT 1 FROM {before} x) OR EXISTS (SELECT 1 FROM {after} x)',
         )
-        # deletes, while what the row depends on is still there
-        _sqlite(f'tally_{short}_delete', f'BEFORE DELETE ON {table}',
+        # deletes, while what the row depends on is still there (an event's own
+        # deletion takes its tallies: nothing to subtract then)
+        _sqlite(f'tally_{short}_delete', f'BEFORE DELETE ON {table} WHEN {EVENT_LEFT}',
                 [_delta(contribution(this, -1))])
         _postgres(f'tally_{short}_delete', table,
                   f'BEFORE DELETE ON {table} FOR EACH ROW',
-                  [_delta(contribution(this, -1))], returns='OLD')
+                  [_delta(contribution(this, -1))], returns='OLD', only_if=EVENT_LEFT)
 
     # participants: registered, removed, or (never done by the app, kept right anyway)
     # moved to another organisation or event
@@ -298,10 +305,10 @@ def _define() -> None:
     _postgres('tally_participant_insert', 'participant',
               'AFTER INSERT ON participant REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT',
               [_delta(_participants('new_rows', 1))])
-    _sqlite('tally_participant_delete', 'BEFORE DELETE ON participant',
+    _sqlite('tally_participant_delete', f'BEFORE DELETE ON participant WHEN {EVENT_LEFT}',
             [_delta(_involving('OLD.id', -1))])
     _postgres('tally_participant_delete', 'participant', 'BEFORE DELETE ON participant FOR EACH ROW',
-              [_delta(_involving('OLD.id', -1))], returns='OLD')
+              [_delta(_involving('OLD.id', -1))], returns='OLD', only_if=EVENT_LEFT)
     # Out under the old organisation (read from the old row), in under the new one.
     _sqlite(
         'tally_participant_update',
