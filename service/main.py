@@ -44,7 +44,6 @@ from service.pages.router import install_pages
 from service.participants.router import router as participants_router
 from service.reference.router import router as reference_router
 from service.reports.router import router as reports_router
-from service.reports.service import PartialCache
 from service.reports.views import router as reports_pages
 from service.scheduling.router import router as schedule_router
 from service.suggestions.router import router as suggestions_router
@@ -107,14 +106,12 @@ def make_jobs(settings: Settings, engine: Engine) -> JobEngine:
 def build_shared_objects(jobs: JobEngine, mailer: Mailer) -> SharedObjects:
     """The objects every request of this app shares, made once: the calendar feeds' and
     the agenda's caches, the suggestion index that the API, the pages, the scheduler and
-    the jobs this process runs all read, the job engine, the mailer and the reports'
-    per-edition figures."""
+    the jobs this process runs all read, the job engine and the mailer."""
     shared = SharedObjects(
         FeedCache(),
         AgendaCache(),
         jobs.services["suggestion_cache"],
         mailer,
-        PartialCache(),  # per-edition report figures (service/reports)
     )
     shared.register(jobs, kind=JobEngine)
     return shared

@@ -19,7 +19,7 @@ from service.notifications.models import Mailing, NotificationConsent, OutboxMes
 from service.organizations.models import Organization
 from service.participants.models import Participant
 from service.reference.models import FormerProvince, Province, Sector
-from service.reports.models import ReportEventRevision
+from service.reports.models import ReportOrganizationKey, ReportTally
 from service.scheduling.models import ScheduleRun
 
 metadata = SQLModel.metadata
@@ -49,7 +49,8 @@ __all__ = [
     "PairPreference",
     "Participant",
     "Province",
-    "ReportEventRevision",
+    "ReportOrganizationKey",
+    "ReportTally",
     "ScheduleRun",
     "Sector",
     "metadata",

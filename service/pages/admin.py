@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import Session, select
 
 from service.core.database import SessionDep
-from service.core.dependencies import shared_objects
 from service.core.errors import ProblemError, invalid
 from service.core.i18n import N_, vi_en
 from service.core.settings import Settings
@@ -42,7 +41,6 @@ from service.pages.sessions import (
     sign_in,
 )
 from service.pages.templating import PageInterrupt, redirect, render
-from service.reports.service import PartialCache
 from service.scheduling.models import ScheduleOptions
 from service.scheduling.runs import last_run
 from service.scheduling.service import run_schedule, start_schedule_job
@@ -182,7 +180,6 @@ def _dashboard_context(
             session,
             event,
             i18n.language_of(request).code,
-            shared_objects(request.app).get(PartialCache),
         ),
     }
 

@@ -20,7 +20,6 @@ from service.attendance import service as attendance
 from service.attendance.models import Attendance, CheckInSource, FeedbackIn, Outcome
 from service.commitments import service as register
 from service.core.database import SessionDep, utcnow
-from service.core.dependencies import shared_objects
 from service.core.errors import ProblemError, invalid
 from service.events.models import Event, EventSession
 from service.kit.downloads import SPREADSHEET_TYPES, spreadsheet_download
@@ -34,7 +33,6 @@ from service.pages.public import _participant, not_found_page
 from service.pages.templating import redirect, render
 from service.participants.models import Participant
 from service.reports import service as reports
-from service.reports.service import PartialCache
 from service.reports.spreadsheets import to_csv, to_xlsx
 
 router = APIRouter(include_in_schema=False)
@@ -280,7 +278,7 @@ def _outcomes_context(
         "reviews_due": [register.commitment_public(session=session, commitment=c) for c in due],
         "groups": GROUPS,
         "columns": COLUMNS,
-        **dashboard_charts(session, event, lang, shared_objects(request.app).get(PartialCache)),
+        **dashboard_charts(session, event, lang),
     }
 
 
@@ -407,7 +405,6 @@ def report_file(
         session=session,
         group_by=reports.GroupBy(group_by),
         event_id=event.id,
-        cache=shared_objects(request.app).get(PartialCache),
     )
     table = reports.report_table(report)
     body = to_csv(table) if fmt == "csv" else to_xlsx(f"Báo cáo - {group_by}", table)
@@ -426,7 +423,6 @@ def printable_report(
             session=session,
             group_by=reports.GroupBy(g),
             event_id=event.id,
-            cache=shared_objects(request.app).get(PartialCache),
         )
         for g in GROUPS
         if g != "event"
@@ -440,6 +436,6 @@ def printable_report(
             "total": tables["province"].total,
             "columns": COLUMNS,
             "generated": utcnow(),
-            **dashboard_charts(session, event, lang, shared_objects(request.app).get(PartialCache)),
+            **dashboard_charts(session, event, lang),
         },
     )

@@ -90,9 +90,7 @@ def _group_label(lang: str, row: reports.ReportRow) -> str:
     return row.label_en if lang == "en" else row.label_vi
 
 
-def dashboard_charts(
-    session: Session, event: Event, lang: str, cache: reports.PartialCache | None = None
-) -> dict[str, Any]:
+def dashboard_charts(session: Session, event: Event, lang: str) -> dict[str, Any]:
     """The three charts people read at a glance, and the live check-in figures."""
 
     def t(key: str) -> str:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from service.auth.dependencies import OrganizerDep
 from service.core.database import SessionDep
-from service.core.dependencies import shared
 from service.core.errors import invalid
 from service.events.service import get_event
 from service.kit.downloads import SPREADSHEET_TYPES
@@ -20,22 +19,19 @@ from service.reports.spreadsheets import to_csv, to_xlsx
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 
-ReportCacheDep = Annotated[reports.PartialCache, Depends(shared(reports.PartialCache))]
-
-
 @router.get(
     "/summary",
     summary="Results by province, partner country, sector or event, with a total row",
     description="Participants, requests, accepted, scheduled, held, no-shows, average rating, "
     "commitments, value and realised USD per group, over one event or the editions within "
-    "`from`..`to`. Provinces are reported under their current unit. Computed on each call, "
-    "so it is live while the event runs. `format=csv|xlsx` for a spreadsheet.",
+    "`from`..`to`. Provinces are reported under their current unit. Kept up to date by the "
+    "database with every write, so it is live while the event runs. `format=csv|xlsx` for a "
+    "spreadsheet.",
     response_model=reports.Report,
 )
 def summary(
     session: SessionDep,
     _: OrganizerDep,
-    cache: ReportCacheDep,
     group_by: reports.GroupBy = reports.GroupBy.province,
     event_id: int | None = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
@@ -52,7 +48,6 @@ def summary(
         event_id=event_id,
         date_from=date_from,
         date_to=date_to,
-        cache=cache,
     )
     if format == "json":
         return report

@@ -4,20 +4,19 @@ a glance, and the same report as CSV and XLSX.
 
 The event dashboard shows one edition; a province official reviewing several years asks
 for this page. It reads the same ``reports.summary`` as ``GET /api/v1/reports/summary``
-(so the page, the API and the spreadsheets agree to the dollar), with the per-edition
-figures the app's shared cache keeps.
+(so the page, the API and the spreadsheets agree to the dollar), from the figures the
+database keeps.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from service.core.database import SessionDep
-from service.core.dependencies import shared
 from service.core.i18n import N_
 from service.events import service as events
 from service.events.models import Event
@@ -36,9 +35,6 @@ GROUPS: Final = tuple(g.value for g in reports.GroupBy)
 COLUMNS: Final = ("participants", "requests", "accepted", "scheduled", "held", "no_show",
                   "rating_avg", "commitments", "value_usd", "realised_usd")  # fmt: skip
 CHART_ROWS: Final = 12
-
-ReportCacheDep = Annotated[reports.PartialCache, Depends(shared(reports.PartialCache))]
-
 
 class Scope:
     """The report's scope as the form gave it: dates as typed, the errors beside them."""
@@ -76,14 +72,13 @@ class Scope:
         values = {"group_by": self.group_by.value, **self.raw, **extra}
         return {k: v for k, v in values.items() if v}
 
-    def summary(self, session: Any, cache: reports.PartialCache) -> reports.Report:
+    def summary(self, session: Any) -> reports.Report:
         return reports.summary(
             session=session,
             group_by=self.group_by,
             event_id=self.event.id if self.event else None,
             date_from=self.date_from,
             date_to=self.date_to,
-            cache=cache,
         )
 
 
@@ -152,7 +147,6 @@ def _page(
     request: Request,
     session: Any,
     organizer: OrganizerSession,
-    cache: reports.PartialCache,
     scope: Scope,
 ) -> Response:
     language = i18n.language_of(request)
@@ -170,7 +164,7 @@ def _page(
     }
     if scope.errors:
         return render(request, "admin_reports.html", context, status_code=422)
-    report = scope.summary(session, cache)
+    report = scope.summary(session)
     in_scope = [
         e for e in editions
         if (scope.event is None or e.id == scope.event.id)
@@ -199,11 +193,10 @@ def reports_page(
     request: Request,
     session: SessionDep,
     organizer: OrganizerPage,
-    cache: ReportCacheDep,
     group_by: str = "province",
 ) -> Response:
     """Figures by province, partner country, sector or event over a date range."""
-    return _page(request, session, organizer, cache, _scope(request, session, group_by))
+    return _page(request, session, organizer, _scope(request, session, group_by))
 
 
 @router.get("/reports/{group_by}.{fmt}")
@@ -211,7 +204,6 @@ def report_download(
     request: Request,
     session: SessionDep,
     organizer: OrganizerPage,
-    cache: ReportCacheDep,
     group_by: str,
     fmt: str,
 ) -> Response:
@@ -220,8 +212,8 @@ def report_download(
         return not_found_page(request)
     scope = _scope(request, session, group_by)
     if scope.errors:
-        return _page(request, session, organizer, cache, scope)
-    table = reports.report_table(scope.summary(session, cache))
+        return _page(request, session, organizer, scope)
+    table = reports.report_table(scope.summary(session))
     body = to_csv(table) if fmt == "csv" else to_xlsx(f"Báo cáo - {group_by}", table)
     span = "-".join(v for v in (scope.raw["from"], scope.raw["to"]) if v) or "all"
     where = f"event-{scope.event.id}" if scope.event else span

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from typing import Any
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -106,45 +105,35 @@ def test_only_organisers_read_reports(client: TestClient, admin_headers: dict[st
                               headers=admin_headers), 422, "query.to")  # fmt: skip
 
 
-def test_an_editions_figures_are_kept_until_one_of_its_rows_changes(
-    client: TestClient, admin_headers: dict[str, str], db: Session, monkeypatch: Any
+def test_the_report_follows_each_write_across_editions(
+    client: TestClient, admin_headers: dict[str, str], db: Session
 ) -> None:
     first = played_edition(client, admin_headers)
     second = past_edition(client, admin_headers, name="Gặp gỡ Nhật Bản 2026", partner_country="JP")
-    computed: list[list[int] | None] = []
-    compute = reports_service._event_figures
-
-    def counting(session: Session, mode: str, events: list[int] | None) -> Any:
-        computed.append(events)
-        return compute(session, mode, events)
-
-    monkeypatch.setattr(reports_service, "_event_figures", counting)
-    cache = reports_service.PartialCache()
     scope = {"date_from": date(2026, 6, 1), "date_to": date(2026, 6, 30)}
 
-    def report() -> reports_service.Report:
-        return reports_service.summary(
-            session=db, group_by=reports_service.GroupBy.province, cache=cache, **scope
-        )
+    def report(group_by: reports_service.GroupBy) -> reports_service.Report:
+        return reports_service.summary(session=db, group_by=group_by, **scope)
 
-    cold = report()
-    assert len(computed) == 2, "the grouping and the totals, every edition at once"
-    computed.clear()
-    assert report() == cold and computed == [], "nothing changed: nothing recomputed"
-    # A no-show marked in the second edition: only that edition is counted again.
+    before = report(reports_service.GroupBy.province)
+    assert before.total.participants == 7 and before.total.scheduled == 4
+    # A no-show marked in the second edition shows at once, in its event's row too.
     marked = client.patch(
         second.path(f"/meetings/{second.meeting['id']}"),
         json={"attendance": "no_show", "absent": [second.guest["id"]]},
         headers=admin_headers,
     )
     assert marked.status_code == 200
-    warm = report()
-    assert computed == [[second.builder.id], [second.builder.id]]
-    assert warm.total.no_show == cold.total.no_show + 1
-    # An organisation moving province changes every edition's keys.
-    computed.clear()
+    after = report(reports_service.GroupBy.province)
+    assert after.total.no_show == before.total.no_show + 1
+    by_event = {r.key: r for r in report(reports_service.GroupBy.event).rows}
+    assert by_event[str(second.builder.id)].no_show == 1
+    assert by_event[str(first.builder.id)].no_show == 1
+    # An organisation moving province moves its figures in every edition.
     moved = client.patch(f"/api/v1/organizations/{first.host['organization_id']}",
                          json={"province_code": "Bắc Ninh"}, headers=admin_headers)  # fmt: skip
     assert moved.status_code == 200
-    rows = {r.key: r for r in report().rows}
-    assert len(computed) == 2 and rows["24"].participants >= 1
+    rows = {r.key: r for r in report(reports_service.GroupBy.province).rows}
+    assert rows["24"].participants == 1 and rows["24"].scheduled == 2
+    assert rows["79"].participants == 1, "the second edition's host is still in Hồ Chí Minh City"
+    assert rows["79"].commitments == 1, "the MoU keeps the province it was signed under"
