@@ -149,26 +149,37 @@ def _worker(args: argparse.Namespace) -> int:
     """Run background jobs until SIGTERM (see service/jobs/engine.py)."""
     import logging
 
-    from service.core.database import make_engine
-    from service.core.logs import configure_logging
     from service.core.settings import get_settings
-    from service.main import make_jobs
+    from service.jobs.priority import lower_process_priority
 
     settings = get_settings()
+    # Before any thread starts, so that every thread of the worker inherits it.
+    lowered = lower_process_priority(settings.worker_nice)
+
+    from threadpoolctl import threadpool_limits
+
+    from service.core.database import make_engine
+    from service.core.logs import configure_logging
+    from service.main import make_jobs  # loads the numeric libraries
+
+    # Their thread pools (BLAS, OpenMP) as wide as a solve may be.
+    threadpool_limits(limits=settings.solver_threads)
     configure_logging(settings.log_level)
     logging.getLogger("meetx.jobs").setLevel(settings.log_level)
     engine = make_engine(settings.database_url)
     jobs = make_jobs(settings, engine)
     queues = [q for value in args.queues or [] for q in value.split(",") if q] or None
+    nice = f"nice {settings.worker_nice}" if lowered else "priority unchanged"
     print(
         f"meetx worker {jobs.worker}: {jobs.name} engine, queues {queues or 'all'}, "
-        f"concurrency {args.concurrency}",
+        f"concurrency {args.concurrency}, {nice}, solver threads {settings.solver_threads}",
         file=sys.stderr,
     )
     try:
         jobs.run_worker(queues=queues, concurrency=args.concurrency)
     finally:
         jobs.close()
+    return 0
 
 
 def _deliver_mail(args: argparse.Namespace) -> int:

@@ -99,6 +99,7 @@ def make_jobs(settings: Settings, engine: Engine) -> JobEngine:
     jobs = make_job_engine(settings, engine)
     jobs.services["suggestion_cache"] = IndexCache()
     jobs.services["public_url"] = settings.public_base
+    jobs.services["solver_threads"] = settings.solver_threads
     return jobs
 
 

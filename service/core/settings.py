@@ -54,6 +54,23 @@ class Settings(BaseSettings):
         description="A running job whose worker sent no heartbeat for this long is "
         "queued again (or failed after its last attempt).",
     )
+    worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="Scheduling priority (Unix nice) of background work: `meetx worker` "
+        "processes, and the threads of `meetx serve` that run jobs. The web's requests "
+        "then get the CPU first on a shared machine; 0 keeps jobs at the web's priority.",
+    )
+    solver_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Threads per scheduler run: CP-SAT search workers for the models of "
+        "a whole day and, in `meetx worker`, the numeric libraries' thread pools. 1 keeps "
+        "runs reproducible and a core free for the web on small machines; more solves "
+        "faster on machines with spare cores, without reproducibility.",
+    )
 
     # -- notifications (service/notifications): checked here so a bad value stops the start
     smtp_url: SecretStr | None = Field(

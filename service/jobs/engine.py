@@ -34,6 +34,7 @@ from sqlmodel import Session
 from service.core.settings import Settings
 from service.jobs import service as jobs
 from service.jobs.models import Job
+from service.jobs.priority import lower_thread_priority
 from service.jobs.registry import PERIODIC, TASKS
 from service.jobs.runner import execute
 
@@ -91,6 +92,8 @@ class JobEngine:
         raise NotImplementedError
 
     def run(self, job_id: int) -> Any:
+        # Whichever thread runs a job yields the CPU to the requests (see priority.py).
+        lower_thread_priority(self.settings.worker_nice)
         return execute(
             job_id,
             engine=self.engine,

@@ -326,6 +326,7 @@ def schedule_preview(
             options=options,
             cache=cache,
             public_url=_settings(request).public_base,
+            solver_threads=_settings(request).solver_threads,
         )
     except ProblemError as exc:
         return _dashboard_error(request, session, event, organizer, exc)
@@ -364,6 +365,7 @@ def schedule_apply(
             options=options,
             cache=cache,
             public_url=_settings(request).public_base,
+            solver_threads=_settings(request).solver_threads,
         )
     except ProblemError as exc:
         return _dashboard_error(request, session, event, organizer, exc)

@@ -81,4 +81,5 @@ def schedule_event(
         # Shared with the suggestion endpoints: the index built for them serves here.
         cache=cache,
         public_url=request.app.state.settings.public_base,
+        solver_threads=request.app.state.settings.solver_threads,
     )
