@@ -149,21 +149,20 @@ def _worker(args: argparse.Namespace) -> int:
     """Run background jobs until SIGTERM (see service/jobs/engine.py)."""
     import logging
 
-    from service.core.settings import get_settings
-    from service.jobs.priority import lower_process_priority
-
-    settings = get_settings()
-    # Before any thread starts, so that every thread of the worker inherits it.
-    lowered = lower_process_priority(settings.worker_nice)
-
     from threadpoolctl import threadpool_limits
 
     from service.core.database import make_engine
     from service.core.logs import configure_logging
+    from service.core.settings import get_settings
+    from service.jobs.priority import lower_process_priority
     from service.main import make_jobs  # loads the numeric libraries
 
+    settings = get_settings()
     # Their thread pools (BLAS, OpenMP) as wide as a solve may be.
     threadpool_limits(limits=settings.solver_threads)
+    # Started (imports done) at the priority it was given, the worker now yields to the
+    # web: every thread it has, and every thread it starts later.
+    lowered = lower_process_priority(settings.worker_nice)
     configure_logging(settings.log_level)
     logging.getLogger("meetx.jobs").setLevel(settings.log_level)
     engine = make_engine(settings.database_url)

@@ -5,7 +5,11 @@
   and LISTEN/NOTIFY to any number of ``meetx worker`` processes on any machine that
   reaches the database; its workers send heartbeats, and a periodic task of ours
   re-queues jobs whose lease expired (a worker killed with SIGKILL) and closes the
-  procrastinate jobs of dead workers. Its schema is created by migration 0005.
+  procrastinate jobs of dead workers. A job is handed to procrastinate in the very
+  transaction that stores it (procrastinate's SQL function for deferring, on our
+  connection), so a web process dying at the commit leaves both or neither; the same
+  periodic task dispatches again any queued job that procrastinate does not hold. Its
+  schema is created by migration 0005.
 - SQLite (no server at all, the default of ``meetx serve``): an in-process runner with
   worker threads that poll the same job table; ``meetx worker`` runs the same runner in a
   process of its own.
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -73,7 +78,11 @@ class JobEngine:
         lock_key: str | None = None,
     ) -> tuple[Job, bool]:
         """Queue a job of task `kind` and dispatch it; with `lock_key`, an active job
-        holding that key is returned instead (and False)."""
+        holding that key is returned instead (and False).
+
+        The job is handed to the engine's queue in the transaction that stores it
+        (:meth:`defer_in`): a process that dies around the commit leaves either both
+        or neither, never a job that no worker will hear of."""
         spec = TASKS[kind]
         job, created = jobs.create_job(
             session=session,
@@ -83,12 +92,22 @@ class JobEngine:
             event_id=event_id,
             lock_key=lock_key,
             max_attempts=spec.max_attempts,
+            before_commit=lambda s, new: self.defer_in(s, [(new.id, spec.queue)]),  # type: ignore[list-item]
         )
         if created:
-            self.dispatch(job.id, spec.queue)  # type: ignore[arg-type]
+            self.wake()
         return job, created
 
+    def defer_in(self, session: Session, queued: list[tuple[int, str]]) -> None:
+        """Hand the jobs `queued` ((id, queue) pairs) to the engine's queue inside
+        `session`'s transaction (nothing to do for an engine that polls the job table)."""
+
+    def wake(self) -> None:
+        """After a commit that queued jobs: let this process's runner look at once."""
+
     def dispatch(self, job_id: int, queue: str) -> None:
+        """Hand a stored job to the engine's queue again, in a transaction of its own (a
+        job already claimed or ended is not run twice: see runner.py)."""
         raise NotImplementedError
 
     def run(self, job_id: int) -> Any:
@@ -103,15 +122,14 @@ class JobEngine:
         )
 
     def recover(self) -> list[int]:
-        """Re-queue (and dispatch again) the jobs whose worker died."""
+        """Re-queue (and dispatch again, in the same transaction) the jobs whose worker
+        died."""
         with Session(self.engine) as session:
-            requeued = jobs.recover_expired(session=session)
-            queues = {
-                job_id: jobs.get_job(session=session, job_id=job_id).queue for job_id in requeued
-            }
+            requeued = jobs.recover_expired(session=session, before_commit=self.defer_in)
         for job_id in requeued:
             log.warning("job %s: its worker stopped; queued again", job_id)
-            self.dispatch(job_id, queues[job_id])
+        if requeued:
+            self.wake()
         return requeued
 
     def enqueue_periodic(self, name: str) -> None:
@@ -153,8 +171,11 @@ class EmbeddedEngine(JobEngine):
         self._stopping = threading.Event()
         self._running: list[threading.Thread] = []
 
-    def dispatch(self, job_id: int, queue: str) -> None:
+    def wake(self) -> None:
         self._wake.set()  # this process's threads look at once; others within POLL_S
+
+    def dispatch(self, job_id: int, queue: str) -> None:
+        self.wake()  # the runners poll the job table: a stored job is dispatched
 
     def start(self) -> None:
         if self._running:
@@ -219,6 +240,21 @@ class EmbeddedEngine(JobEngine):
         self.stop()
 
 
+# procrastinate's deferring function (its schema, created by migration 0005) called in
+# our own transaction; `meetx.run_job` is the one procrastinate task jobs run through.
+_DEFER = sa.text(
+    "SELECT procrastinate_defer_jobs_v1(ARRAY(SELECT ROW(q, 'meetx.run_job', 0, NULL, NULL, "
+    "a::jsonb, NULL)::procrastinate_job_to_defer_v1 FROM unnest("
+    "CAST(:queues AS text[]), CAST(:args AS text[])) AS d(q, a)))"
+)
+# Which of the given job ids procrastinate holds, waiting or running.
+_HELD = sa.text(
+    "SELECT DISTINCT (args->>'job_id')::bigint FROM procrastinate_jobs "
+    "WHERE task_name = 'meetx.run_job' AND status IN ('todo', 'doing') "
+    "AND (args->>'job_id')::bigint = ANY(CAST(:ids AS bigint[]))"
+)
+
+
 def _conninfo(database_url: str) -> str:
     """A libpq connection string from the SQLAlchemy URL."""
     return (
@@ -269,6 +305,7 @@ class ProcrastinateEngine(JobEngine):
         @self.app.task(name="meetx.recover", queueing_lock="meetx.recover")
         async def recover(timestamp: int) -> None:
             await asyncio.to_thread(self.recover)
+            await asyncio.to_thread(self.sweep)
             stalled = await self.app.job_manager.get_stalled_jobs(
                 seconds_since_heartbeat=self.lease_s
             )
@@ -286,12 +323,46 @@ class ProcrastinateEngine(JobEngine):
         async def enqueue(timestamp: int) -> None:
             await asyncio.to_thread(self.enqueue_periodic, name)
 
+    def defer_in(self, session: Session, queued: list[tuple[int, str]]) -> None:
+        """procrastinate's own SQL function for deferring, on `session`'s connection:
+        its job row (and the NOTIFY that wakes the workers) commits with ours."""
+        session.execute(
+            _DEFER,
+            {
+                "queues": [queue for _, queue in queued],
+                "args": [json.dumps({"job_id": job_id}) for job_id, _ in queued],
+            },
+        )
+
     def dispatch(self, job_id: int, queue: str) -> None:
         with self._defer_lock:
             if not self._defer_open:
                 self._defer_app.open()
                 self._defer_open = True
         self._run_job.configure(queue=queue).defer(job_id=job_id)
+
+    def sweep(self) -> list[int]:
+        """Dispatch again the queued jobs that procrastinate does not hold (a job queued
+        before dispatching was transactional, or whose procrastinate job failed without
+        running it): a stored job always reaches a worker. A job dispatched twice still
+        runs once (its claim is a conditional UPDATE)."""
+        with Session(self.engine) as session:
+            queued = jobs.queued_jobs(session=session)
+            if not queued:
+                return []
+            held = {
+                int(job_id)
+                for (job_id,) in session.execute(
+                    _HELD, {"ids": [job_id for job_id, _ in queued]}
+                ).all()
+            }
+            missing = [(job_id, queue) for job_id, queue in queued if job_id not in held]
+            if missing:
+                self.defer_in(session, missing)
+                session.commit()
+        for job_id, _ in missing:
+            log.warning("job %s: queued but unknown to procrastinate; dispatched again", job_id)
+        return [job_id for job_id, _ in missing]
 
     def close(self) -> None:
         with self._defer_lock:
@@ -351,6 +422,7 @@ class ProcrastinateEngine(JobEngine):
 
     def run_worker(self, *, queues: list[str] | None, concurrency: int) -> None:
         self.recover()  # jobs of workers that died while none ran
+        self.sweep()
 
         async def main() -> None:
             async with self.app.open_async():

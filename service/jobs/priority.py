@@ -8,8 +8,10 @@ idle machine: a niced thread still gets every idle cycle.
 
 Linux keeps the nice value per thread, and a new thread starts with its creator's. So:
 
-- ``meetx worker`` lowers its main thread before it starts any other thread; every thread
-  it starts later (procrastinate's, the jobs', CP-SAT's search threads) inherits it;
+- ``meetx worker`` lowers every thread it has once it has started (its imports run at
+  the priority it was given: a worker started on a busy machine is ready sooner), and
+  every thread it starts later (procrastinate's, the jobs', CP-SAT's search threads)
+  inherits it;
 - ``meetx serve`` lowers only the threads that run jobs, at the start of each job; the
   threads serving requests keep their priority.
 
@@ -37,6 +39,7 @@ log = logging.getLogger("meetx.jobs")
 
 _LINUX = sys.platform.startswith("linux")
 _AUTOGROUP = Path("/proc/self/autogroup")
+_TASKS = Path("/proc/self/task")  # the threads of this process
 
 
 def _current(who: int) -> int:
@@ -62,9 +65,9 @@ def lower_thread_priority(nice: int) -> bool:
 
 
 def lower_process_priority(nice: int) -> bool:
-    """Lower this process to `nice`: call it before the process starts any thread.
+    """Lower this process to `nice`: every thread it has and will start.
 
-    On Linux this lowers the calling (main) thread, which every later thread inherits,
+    On Linux this lowers each of its threads (later ones inherit from their creator)
     and, when this process leads its session, the session's scheduling group.
     """
     if nice <= 0:
@@ -79,6 +82,13 @@ def lower_process_priority(nice: int) -> bool:
             return False
         return True
     lowered = lower_thread_priority(nice)
+    for task in _TASKS.iterdir():
+        if task.name.isdigit() and int(task.name) != threading.get_native_id():
+            try:
+                if _current(int(task.name)) < nice:
+                    os.setpriority(os.PRIO_PROCESS, int(task.name), nice)
+            except (ProcessLookupError, PermissionError):
+                pass  # a thread that ended meanwhile
     if os.getsid(0) == os.getpid():
         lower_session_group(nice)
     return lowered

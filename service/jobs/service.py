@@ -7,6 +7,7 @@ agree without locks held in Python: see models.py for the rules.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -32,6 +33,10 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+# Called with the session and the new job just before the commit that stores it.
+BeforeCommit = Callable[[Session, Job], None]
+
+
 def create_job(
     *,
     session: Session,
@@ -41,9 +46,14 @@ def create_job(
     event_id: int | None = None,
     lock_key: str | None = None,
     max_attempts: int = 2,
+    before_commit: BeforeCommit | None = None,
 ) -> tuple[Job, bool]:
     """A new queued job, committed; or, when an active job holds `lock_key`, that job
-    (and False). The partial UNIQUE index decides, so two racing requests get one job."""
+    (and False). The partial UNIQUE index decides, so two racing requests get one job.
+
+    `before_commit` runs in the transaction that stores the job (the engine hands the
+    job to its queue there), so the job is stored and dispatched together or not at all.
+    """
     job = Job(
         kind=kind,
         queue=queue,
@@ -54,13 +64,20 @@ def create_job(
     )
     session.add(job)
     try:
-        session.commit()
+        session.flush()
     except sa.exc.IntegrityError:
         session.rollback()
         existing = active_job(session=session, lock_key=lock_key) if lock_key else None
         if existing is None:
             raise
         return existing, False
+    try:
+        if before_commit is not None:
+            before_commit(session, job)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     return job, True
 
 
@@ -163,6 +180,18 @@ def claim_job(*, session: Session, job_id: int, worker: str, lease_s: float) -> 
     return get_job(session=session, job_id=job_id)
 
 
+def queued_jobs(*, session: Session, limit: int = 500) -> list[tuple[int, str]]:
+    """The oldest queued jobs as (id, queue), for an engine that checks each was handed
+    to its queue."""
+    rows = session.exec(
+        select(Job.id, Job.queue)
+        .where(Job.status == JobStatus.queued)
+        .order_by(Job.id)  # type: ignore[arg-type]
+        .limit(limit)
+    ).all()
+    return [(int(job_id), queue) for job_id, queue in rows if job_id is not None]
+
+
 def next_queued(*, session: Session, queues: list[str] | None, limit: int = 20) -> list[int]:
     """The oldest queued jobs (ids), for a runner that polls the table."""
     query = select(Job.id).where(Job.status == JobStatus.queued)
@@ -227,9 +256,15 @@ def finish_job(
     return done.rowcount == 1  # type: ignore[attr-defined]
 
 
-def recover_expired(*, session: Session) -> list[int]:
+def recover_expired(
+    *,
+    session: Session,
+    before_commit: Callable[[Session, list[tuple[int, str]]], None] | None = None,
+) -> list[int]:
     """Jobs whose worker stopped renewing its lease (killed, machine lost): back to the
-    queue while attempts remain, else failed with the reason. Returns the re-queued ids."""
+    queue while attempts remain, else failed with the reason. Returns the re-queued ids;
+    `before_commit` hears them, with their queues, in the transaction that re-queues
+    them (the engine dispatches them there)."""
     now = utcnow()
     expired = session.exec(
         select(Job.id, Job.attempts, Job.max_attempts, Job.worker, Job.cancel_requested).where(
@@ -237,7 +272,7 @@ def recover_expired(*, session: Session) -> list[int]:
             Job.lease_until < now,  # type: ignore[operator]
         )
     ).all()
-    requeued = []
+    requeued: list[tuple[int, str]] = []
     for job_id, attempts, max_attempts, worker, cancel in expired:
         stale = [
             Job.id == job_id,
@@ -251,9 +286,10 @@ def recover_expired(*, session: Session) -> list[int]:
                 sa.update(Job)
                 .where(*stale)  # type: ignore[arg-type]
                 .values(status=JobStatus.queued, worker=None, lease_until=None, error=lost)
-            )
-            if done.rowcount == 1:  # type: ignore[attr-defined]
-                requeued.append(int(job_id))
+                .returning(Job.queue)
+            ).first()
+            if done is not None:
+                requeued.append((int(job_id), str(done[0])))
         else:
             session.execute(
                 sa.update(Job)
@@ -265,8 +301,10 @@ def recover_expired(*, session: Session) -> list[int]:
                     lease_until=None,
                 )
             )
+    if requeued and before_commit is not None:
+        before_commit(session, requeued)
     session.commit()
-    return requeued
+    return [job_id for job_id, _ in requeued]
 
 
 def job_params(job: Job) -> dict[str, Any]:

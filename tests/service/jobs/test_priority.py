@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import threading
 
@@ -44,3 +45,23 @@ def test_zero_leaves_the_priority_alone() -> None:
     thread.start()
     thread.join()
     assert seen == [(False, _nice())]
+
+
+def test_a_worker_lowers_every_thread_it_has_and_starts() -> None:
+    script = (
+        "import os, threading\n"
+        "from service.jobs.priority import lower_process_priority\n"
+        "before = threading.Event()\n"
+        "early = threading.Thread(target=before.wait)\n"
+        "early.start()\n"
+        "assert lower_process_priority(os.nice(0) + 4)\n"
+        "late = threading.Thread(target=lambda: None)\n"
+        "late.start()\n"
+        "print(sorted({os.getpriority(os.PRIO_PROCESS, int(t))"
+        " for t in os.listdir('/proc/self/task')}))\n"
+        "before.set()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == f"[{os.nice(0) + 4}]", done.stderr

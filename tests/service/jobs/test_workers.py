@@ -160,7 +160,7 @@ def test_serve_runs_jobs_itself_on_sqlite(tmp_path: Path) -> None:
     (tmp_path / "nice").mkdir()
     with database_url("sqlite", tmp_path / "nice") as url, web(url, run_jobs=True) as client:
         engine = shared_objects(client.app).get(JobEngine)
-        with Session(engine.engine) as session:
+        with Session(engine.engine, expire_on_commit=False) as session:
             job, _ = engine.enqueue(session=session, kind="jobs.sleep", params={})
         ended = wait_for(client, job.id, {"succeeded", "failed", "cancelled"}, 30)
         assert ended["result"]["nice"] == max(10, base)
