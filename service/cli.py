@@ -88,9 +88,6 @@ def _serve(args: argparse.Namespace) -> int:
         # Links (demo CSV, feeds, pages) point at the address actually served; uvicorn's
         # worker processes inherit the variable.
         os.environ["MEETX_PUBLIC_URL"] = _served_url(args.host, args.port)
-    # Until a job engine runs it, each server process delivers queued mail from a thread
-    # (claims are safe under several processes); MEETX_MAIL_LOOP=false turns it off.
-    os.environ.setdefault("MEETX_MAIL_LOOP", "true")
     _prepare_database(demo=args.demo)
     uvicorn.run(
         "service.cli:served_app",

@@ -88,8 +88,8 @@ class Settings(BaseSettings):
     )
     mail_loop: bool = Field(
         default=False,
-        description="Deliver queued mail from a thread of the server process (`meetx serve` "
-        "turns it on).",
+        description="Also deliver queued mail from a thread of each server process, beside "
+        "the job engine's periodic delivery (`mail.deliver`).",
     )
     secret_key: SecretStr | None = Field(
         default=None,
@@ -97,7 +97,10 @@ class Settings(BaseSettings):
         "the database URL.",
     )
     mail_deliver_interval_s: float = Field(
-        default=5.0, ge=0, description="How often `meetx serve` delivers queued mail (0: never)."
+        default=5.0,
+        ge=0,
+        description="How often queued mail is delivered: the periodic job `mail.deliver` "
+        "and the MEETX_MAIL_LOOP thread (0: neither; `meetx deliver-mail` still does).",
     )
 
     @field_validator("smtp_url")

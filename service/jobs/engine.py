@@ -30,17 +30,19 @@ import socket
 import threading
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from service.core.database import utcnow
 from service.core.settings import Settings
 from service.jobs import service as jobs
 from service.jobs.models import Job
 from service.jobs.priority import lower_thread_priority
-from service.jobs.registry import PERIODIC, TASKS
+from service.jobs.registry import LONG_QUEUES, PERIODIC, TASKS, short_queues
 from service.jobs.runner import execute
 
 log = logging.getLogger("meetx.jobs")
@@ -49,6 +51,8 @@ log = logging.getLogger("meetx.jobs")
 # looks for expired leases (seconds).
 POLL_S = 1.0
 RECOVER_EVERY_S = 5
+# How long the rows of periodic jobs (mail delivery every few seconds) are kept once ended.
+PERIODIC_ROWS_KEPT = timedelta(hours=1)
 
 
 def worker_name() -> str:
@@ -123,14 +127,28 @@ class JobEngine:
 
     def recover(self) -> list[int]:
         """Re-queue (and dispatch again, in the same transaction) the jobs whose worker
-        died."""
+        died; delete the rows of periodic jobs that ended over an hour ago."""
         with Session(self.engine) as session:
             requeued = jobs.recover_expired(session=session, before_commit=self.defer_in)
+            jobs.prune_finished(
+                session=session,
+                kinds=sorted(PERIODIC),
+                finished_before=utcnow() - PERIODIC_ROWS_KEPT,
+            )
         for job_id in requeued:
             log.warning("job %s: its worker stopped; queued again", job_id)
         if requeued:
             self.wake()
         return requeued
+
+    def periodic_intervals(self) -> dict[str, float]:
+        """Seconds between two runs of each periodic task, from its setting if it has
+        one; those set to 0 are left out."""
+        every = {
+            name: float(getattr(self.settings, spec.setting) if spec.setting else spec.every_s)
+            for name, spec in PERIODIC.items()
+        }
+        return {name: seconds for name, seconds in every.items() if seconds > 0}
 
     def enqueue_periodic(self, name: str) -> None:
         with Session(self.engine) as session:
@@ -177,13 +195,25 @@ class EmbeddedEngine(JobEngine):
     def dispatch(self, job_id: int, queue: str) -> None:
         self.wake()  # the runners poll the job table: a stored job is dispatched
 
+    def _lanes(self) -> list[tuple[list[str] | None, frozenset[str], bool]]:
+        """The runner threads: (queues, queues left out, runs the housekeeping). Unless
+        told which queues to serve, one more thread than asked serves every queue but
+        the long ones, and keeps the housekeeping, so neither waits behind a solve."""
+        if self.queues:
+            return [(self.queues, frozenset(), i == 0) for i in range(self.threads)]
+        lanes = [(None, frozenset(), False) for _ in range(self.threads)]
+        return [*lanes, (None, LONG_QUEUES, True)]
+
     def start(self) -> None:
         if self._running:
             return
         self._stopping.clear()
-        for index in range(self.threads):
+        for index, (queues, exclude, housekeeper) in enumerate(self._lanes()):
             thread = threading.Thread(
-                target=self._loop, args=(index == 0,), name=f"meetx-job-{index}", daemon=True
+                target=self._loop,
+                args=(queues, exclude, housekeeper),
+                name=f"meetx-job-{index}",
+                daemon=True,
             )
             thread.start()
             self._running.append(thread)
@@ -195,9 +225,10 @@ class EmbeddedEngine(JobEngine):
             thread.join(timeout=30)
         self._running = []
 
-    def _loop(self, housekeeper: bool) -> None:
+    def _loop(self, queues: list[str] | None, exclude: frozenset[str], housekeeper: bool) -> None:
         next_recover = 0.0
-        due = {name: time.monotonic() + spec.every_s for name, spec in PERIODIC.items()}
+        every = self.periodic_intervals()
+        due = {name: time.monotonic() + seconds for name, seconds in every.items()}
         while not self._stopping.is_set():
             try:
                 if housekeeper:
@@ -207,11 +238,11 @@ class EmbeddedEngine(JobEngine):
                         self.recover()
                     for name, at in due.items():
                         if now >= at:
-                            due[name] = now + PERIODIC[name].every_s
+                            due[name] = now + every[name]
                             self.enqueue_periodic(name)
                 ran = False
                 with Session(self.engine) as session:
-                    candidates = jobs.next_queued(session=session, queues=self.queues)
+                    candidates = jobs.next_queued(session=session, queues=queues, exclude=exclude)
                 for job_id in candidates:
                     if self._stopping.is_set():
                         break
@@ -314,8 +345,8 @@ class ProcrastinateEngine(JobEngine):
                     job, status=procrastinate.jobs.Status.FAILED, delete_job=False
                 )
 
-        for name, spec in PERIODIC.items():
-            self._add_periodic(name, spec.every_s)
+        for name, seconds in self.periodic_intervals().items():
+            self._add_periodic(name, seconds)
 
     def _add_periodic(self, name: str, every_s: float) -> None:
         @self.app.periodic(cron=_cron(every_s), periodic_id=name)
@@ -370,15 +401,39 @@ class ProcrastinateEngine(JobEngine):
                 self._defer_app.close()
                 self._defer_open = False
 
-    def _worker_options(self, queues: list[str] | None, concurrency: int) -> dict[str, Any]:
-        return {
-            "queues": queues,
-            "concurrency": concurrency,
-            "name": self.worker,
-            "update_heartbeat_interval": max(1.0, self.lease_s / 3),
-            "stalled_worker_timeout": self.lease_s,
-            "delete_jobs": "successful",
-        }
+    def _lanes(self, queues: list[str] | None, concurrency: int) -> list[dict[str, Any]]:
+        """procrastinate workers to run side by side, as their options: the one asked
+        for and, unless told which queues to serve, one more on every queue but the long
+        ones (so mail, imports and the housekeeping never wait behind a solve)."""
+        lanes = [(queues, concurrency, "")]
+        if not queues:
+            lanes.append((short_queues(), 1, "/short"))
+        return [
+            {
+                "queues": lane_queues,
+                "concurrency": lane_concurrency,
+                "name": self.worker + suffix,
+                "update_heartbeat_interval": max(1.0, self.lease_s / 3),
+                "stalled_worker_timeout": self.lease_s,
+                "delete_jobs": "successful",
+                "install_signal_handlers": False,
+            }
+            for lane_queues, lane_concurrency, suffix in lanes
+        ]
+
+    async def _run_lanes(self, queues: list[str] | None, concurrency: int) -> None:
+        """Run the lanes until cancelled; a cancel stops each gracefully (its running
+        jobs finish first)."""
+        lanes = [
+            asyncio.ensure_future(self.app.run_worker_async(**options))
+            for options in self._lanes(queues, concurrency)
+        ]
+        try:
+            await asyncio.gather(*lanes)
+        finally:
+            for lane in lanes:
+                lane.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
 
     def start(self) -> None:
         """A procrastinate worker on a thread of its own, with its own event loop."""
@@ -396,10 +451,7 @@ class ProcrastinateEngine(JobEngine):
                     self._worker_task = asyncio.current_task()
                     started.set()
                     with contextlib.suppress(asyncio.CancelledError):
-                        await self.app.run_worker_async(
-                            **self._worker_options(None, self.settings.job_threads),
-                            install_signal_handlers=False,
-                        )
+                        await self._run_lanes(None, self.settings.job_threads)
 
             try:
                 loop.run_until_complete(main())
@@ -426,7 +478,13 @@ class ProcrastinateEngine(JobEngine):
 
         async def main() -> None:
             async with self.app.open_async():
-                await self.app.run_worker_async(**self._worker_options(queues, concurrency))
+                task = asyncio.current_task()
+                assert task is not None
+                loop = asyncio.get_running_loop()
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    loop.add_signal_handler(signum, task.cancel)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._run_lanes(queues, concurrency)
 
         asyncio.run(main())
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +17,15 @@ from sqlmodel import Session, func, select
 
 from service.core.database import utcnow
 from service.core.errors import conflict, not_found
-from service.jobs.models import ACTIVE_STATUSES, Job, JobProgress, JobRead, JobStatus
+from service.jobs.models import (
+    ACTIVE_STATUSES,
+    FINISHED_STATUSES,
+    Job,
+    JobProgress,
+    JobRead,
+    JobStatus,
+)
+from service.jobs.registry import TASKS
 
 # What a job says before it runs and after it ends, when its task said nothing more.
 STATUS_MESSAGES: dict[JobStatus, tuple[str, str]] = {
@@ -31,6 +39,15 @@ STATUS_MESSAGES: dict[JobStatus, tuple[str, str]] = {
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _params_once_ended() -> sa.ColumnElement[str]:
+    """A job's parameters as they are kept once it ended: emptied for the tasks whose
+    parameters are private (registry.task(private_params=True))."""
+    private = sorted(name for name, spec in TASKS.items() if spec.private_params)
+    if not private:
+        return Job.params  # type: ignore[return-value]
+    return sa.case((Job.kind.in_(private), "{}"), else_=Job.params)  # type: ignore[attr-defined]
 
 
 # Called with the session and the new job just before the commit that stores it.
@@ -116,13 +133,17 @@ def job_read(job: Job) -> JobRead:
         progress.setdefault("phase", str(job.status))
         if job.status == JobStatus.succeeded:
             progress["fraction"] = 1.0
+    result = json.loads(job.result) if job.result else None
+    if isinstance(result, dict):
+        # Keys starting with "_" are for the pages that read them back, not the API.
+        result = {key: value for key, value in result.items() if not key.startswith("_")}
     return JobRead(
         id=job.id,  # type: ignore[arg-type]
         kind=job.kind,
         event_id=job.event_id,
         status=JobStatus(job.status),
         progress=JobProgress.model_validate(progress),
-        result=json.loads(job.result) if job.result else None,
+        result=result,
         error=job.error,
         attempts=job.attempts,
         cancel_requested=job.cancel_requested,
@@ -139,7 +160,12 @@ def request_cancel(*, session: Session, job_id: int) -> Job:
     queued = session.execute(
         sa.update(Job)
         .where(Job.id == job_id, Job.status == JobStatus.queued)  # type: ignore[arg-type]
-        .values(status=JobStatus.cancelled, cancel_requested=True, finished_at=now)
+        .values(
+            status=JobStatus.cancelled,
+            cancel_requested=True,
+            finished_at=now,
+            params=_params_once_ended(),
+        )
     )
     changed = queued.rowcount  # type: ignore[attr-defined]
     if changed == 0:
@@ -192,11 +218,20 @@ def queued_jobs(*, session: Session, limit: int = 500) -> list[tuple[int, str]]:
     return [(int(job_id), queue) for job_id, queue in rows if job_id is not None]
 
 
-def next_queued(*, session: Session, queues: list[str] | None, limit: int = 20) -> list[int]:
-    """The oldest queued jobs (ids), for a runner that polls the table."""
+def next_queued(
+    *,
+    session: Session,
+    queues: list[str] | None,
+    exclude: frozenset[str] | None = None,
+    limit: int = 20,
+) -> list[int]:
+    """The oldest queued jobs (ids) of `queues` (all when None) but those of `exclude`,
+    for a runner that polls the table."""
     query = select(Job.id).where(Job.status == JobStatus.queued)
     if queues:
         query = query.where(Job.queue.in_(queues))  # type: ignore[attr-defined]
+    if exclude:
+        query = query.where(Job.queue.not_in(sorted(exclude)))  # type: ignore[attr-defined]
     ids = session.exec(query.order_by(Job.id).limit(limit)).all()  # type: ignore[arg-type]
     session.rollback()
     return [int(i) for i in ids if i is not None]
@@ -249,6 +284,7 @@ def finish_job(
         "lease_until": None,
         "result": None if result is None else _dumps(result),
         "error": error,
+        "params": _params_once_ended(),
     }
     if progress is not None:
         values["progress"] = _dumps(progress)
@@ -299,12 +335,47 @@ def recover_expired(
                     error=None if cancel else f"{lost} after {attempts} attempt(s)",
                     finished_at=now,
                     lease_until=None,
+                    params=_params_once_ended(),
                 )
             )
     if requeued and before_commit is not None:
         before_commit(session, requeued)
     session.commit()
     return [job_id for job_id, _ in requeued]
+
+
+def take_from_result(*, session: Session, job_id: int, key: str) -> Any | None:
+    """The value of `key` in a succeeded job's result, removed from it in the same
+    transaction (committed): whoever asks first gets it, later askers get None."""
+    job = get_job(session=session, job_id=job_id)
+    result = json.loads(job.result) if job.result else None
+    if job.status != JobStatus.succeeded or not isinstance(result, dict) or key not in result:
+        session.rollback()
+        return None
+    value = result.pop(key)
+    taken = session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id, Job.result == job.result)  # type: ignore[arg-type]
+        .values(result=_dumps(result))
+    )
+    session.commit()
+    return value if taken.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def prune_finished(*, session: Session, kinds: list[str], finished_before: datetime) -> int:
+    """Delete the ended jobs of `kinds` (the periodic ones) that ended before the given
+    time; commits. Returns how many went."""
+    if not kinds:
+        return 0
+    gone = session.execute(
+        sa.delete(Job).where(
+            Job.kind.in_(kinds),  # type: ignore[attr-defined]
+            Job.status.in_(FINISHED_STATUSES),  # type: ignore[attr-defined]
+            Job.finished_at < finished_before,  # type: ignore[operator]
+        )
+    )
+    session.commit()
+    return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
 def job_params(job: Job) -> dict[str, Any]:

@@ -104,6 +104,23 @@ def test_a_cancel_stops_the_solve_within_two_seconds_and_stores_nothing(
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_a_short_job_does_not_wait_behind_a_solve(backend: str, tmp_path: Path) -> None:
+    """One worker, `--concurrency 1`: its lane for short jobs runs them meanwhile."""
+    with database_url(backend, tmp_path) as url, web(url) as client, workers(url, tmp_path):
+        event_id = make_event(client, url, 120, tables=12)
+        solve = _start_long_solve(client, event_id)
+        engine = shared_objects(client.app).get(JobEngine)
+        with Session(engine.engine, expire_on_commit=False) as session:
+            short, _ = engine.enqueue(session=session, kind="jobs.sleep", params={"seconds": 0.1})
+        ended = wait_for(client, short.id, {"succeeded", "failed", "cancelled"}, 15)
+        assert ended["status"] == "succeeded", ended
+        still = client.get(f"/api/v1/jobs/{solve['id']}", headers=HEADERS).json()
+        assert still["status"] == "running", "the solve went on meanwhile"
+        client.post(f"/api/v1/jobs/{solve['id']}/cancel", headers=HEADERS)
+        wait_for(client, solve["id"], {"succeeded", "failed", "cancelled"}, 10)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_worker_killed_mid_solve_stores_nothing_and_its_job_runs_again(
     backend: str, tmp_path: Path
 ) -> None:

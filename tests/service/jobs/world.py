@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[3]
 HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ASYNC = {**HEADERS, "Prefer": "respond-async"}
 LEASE_S = 3
+PUBLIC_URL = "https://meetx.example"
 
 
 @contextmanager
@@ -64,7 +65,7 @@ def web(url: str, *, run_jobs: bool = False, **settings: Any) -> Iterator[TestCl
         Settings(
             database_url=url,
             admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
-            public_url="https://meetx.example",
+            public_url=PUBLIC_URL,
             log_level="WARNING",
             run_jobs=run_jobs,
             job_lease_s=LEASE_S,
@@ -86,6 +87,9 @@ class Worker:
             "MEETX_DATABASE_URL": url,
             "MEETX_JOB_LEASE_S": str(LEASE_S),
             "MEETX_LOG_LEVEL": "INFO",
+            # The web's settings (web() below): links, and the secret sealed values share.
+            "MEETX_PUBLIC_URL": PUBLIC_URL,
+            "MEETX_ADMIN_TOKEN": ADMIN_TOKEN,
             "PYTHONPATH": str(REPO),
             **(env or {}),
         }
