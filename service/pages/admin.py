@@ -516,7 +516,7 @@ def _import_job_outcome(
                 calendar_url=links[i][2] if i in links else "",
             )
             for i, p in enumerate(result["participants"])
-        ]
+        ],
     )
     context["links_shown"] = not links
     context["flash"] = language.t("dash.flash.imported", count=result["imported"])
