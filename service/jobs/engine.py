@@ -16,6 +16,12 @@
 
 Either way the task code, the job table, the API and the progress are the same: the
 engine only decides who calls :func:`service.jobs.runner.execute` with a job id.
+
+Either engine runs its jobs in lanes: the `concurrency` asked for, on every queue (or on
+the queues given), and, unless queues were given, one more lane on every queue but the
+long ones (registry.LONG_QUEUES: the scheduler's), which also does the housekeeping, so
+that mail, imports and the lease sweep never wait minutes behind a solve. The thread
+that runs a job runs it below the web's priority (priority.py).
 """
 
 from __future__ import annotations
