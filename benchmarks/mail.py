@@ -4,7 +4,7 @@ server, and the API's latency while delivery runs.
     python benchmarks/mail.py [--participants 5000] [--runs 3] [--duration 15]
                               [--database-url postgresql+psycopg://...] [--deliverers 1]
 
-Starts, as separate processes on loopback: `meetx serve` (delivery loop off), an SMTP
+Starts, as separate processes on loopback: `meetx serve` (no jobs, so no delivery), an SMTP
 sink (aiosmtpd, counting what it accepts) and, for the delivery phase, `meetx
 deliver-mail`. Registers an event with `--participants` firms (written straight into the
 database, so no welcome mails), then measures:
@@ -216,6 +216,7 @@ def main() -> int:
         "MEETX_ADMIN_TOKEN": ADMIN,
         "MEETX_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
         "MEETX_MAIL_LOOP": "false",
+        "MEETX_RUN_JOBS": "false",  # no periodic delivery job: deliver-mail alone sends
         "MEETX_MAIL_DELIVER_INTERVAL_S": "0.2",
         "MEETX_LOG_LEVEL": "WARNING",
         "MEETX_PUBLIC_URL": "https://meetx.example",

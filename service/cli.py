@@ -88,9 +88,6 @@ def _serve(args: argparse.Namespace) -> int:
         # Links (demo CSV, feeds, pages) point at the address actually served; uvicorn's
         # worker processes inherit the variable.
         os.environ["MEETX_PUBLIC_URL"] = _served_url(args.host, args.port)
-    # Until a job engine runs it, each server process delivers queued mail from a thread
-    # (claims are safe under several processes); MEETX_MAIL_LOOP=false turns it off.
-    os.environ.setdefault("MEETX_MAIL_LOOP", "true")
     _prepare_database(demo=args.demo)
     uvicorn.run(
         "service.cli:served_app",
@@ -149,26 +146,36 @@ def _worker(args: argparse.Namespace) -> int:
     """Run background jobs until SIGTERM (see service/jobs/engine.py)."""
     import logging
 
+    from threadpoolctl import threadpool_limits
+
     from service.core.database import make_engine
     from service.core.logs import configure_logging
     from service.core.settings import get_settings
-    from service.main import make_jobs
+    from service.jobs.priority import lower_process_priority
+    from service.main import make_jobs  # loads the numeric libraries
 
     settings = get_settings()
+    # Their thread pools (BLAS, OpenMP) as wide as a solve may be.
+    threadpool_limits(limits=settings.solver_threads)
+    # Started (imports done) at the priority it was given, the worker now yields to the
+    # web: every thread it has, and every thread it starts later.
+    lowered = lower_process_priority(settings.worker_nice)
     configure_logging(settings.log_level)
     logging.getLogger("meetx.jobs").setLevel(settings.log_level)
     engine = make_engine(settings.database_url)
     jobs = make_jobs(settings, engine)
     queues = [q for value in args.queues or [] for q in value.split(",") if q] or None
+    nice = f"nice {settings.worker_nice}" if lowered else "priority unchanged"
     print(
         f"meetx worker {jobs.worker}: {jobs.name} engine, queues {queues or 'all'}, "
-        f"concurrency {args.concurrency}",
+        f"concurrency {args.concurrency}, {nice}, solver threads {settings.solver_threads}",
         file=sys.stderr,
     )
     try:
         jobs.run_worker(queues=queues, concurrency=args.concurrency)
     finally:
         jobs.close()
+    return 0
 
 
 def _deliver_mail(args: argparse.Namespace) -> int:

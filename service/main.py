@@ -88,18 +88,25 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
 # processes and `meetx worker` import them all, so any of them can run any job.
 TASK_MODULES: tuple[str, ...] = (
     "service.jobs.tasks",
+    "service.participants.tasks",
+    "service.notifications.tasks",
+    "service.suggestions.tasks",
     "service.scheduling.tasks",
     "service.commitments.tasks",
 )
 
 
 def make_jobs(settings: Settings, engine: Engine) -> JobEngine:
-    """The job engine with every domain's tasks registered (app factory, `meetx worker`)."""
+    """The job engine with every domain's tasks registered (app factory, `meetx worker`),
+    and the process's shared objects its tasks use."""
     for module in TASK_MODULES:
         importlib.import_module(module)
     jobs = make_job_engine(settings, engine)
     jobs.services["suggestion_cache"] = IndexCache()
     jobs.services["public_url"] = settings.public_base
+    jobs.services["solver_threads"] = settings.solver_threads
+    jobs.services["settings"] = settings
+    jobs.services["mailer"] = Mailer.from_settings(settings)
     return jobs
 
 
@@ -125,14 +132,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     logger = configure_logging(settings.log_level)
     jobs = make_jobs(settings, engine)
 
-    # -- notifications: one mailer per app; `meetx serve` also delivers in a thread until
-    # a job engine runs service.notifications.delivery.deliver_due.
-    mailer = Mailer.from_settings(settings)
+    # -- notifications: one mailer per app, shared with the jobs (mail.deliver runs
+    # wherever jobs run); MEETX_MAIL_LOOP adds a delivery thread without the job engine.
+    mailer = jobs.services["mailer"]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
-        if settings.mail_loop:
+        if settings.mail_loop and settings.mail_deliver_interval_s > 0:
             threading.Thread(
                 target=run_delivery_loop,
                 kwargs={"engine": engine, "mailer": mailer, "settings": settings, "stop": stop},

@@ -23,12 +23,14 @@ required meetings first (fewer than all when popular hosts are asked for more th
 can hold), then the best score; its values are the upper bounds the answer reports.
 With `max_break_spread`, an answer whose spread exceeds it is "infeasible".
 
-Determinism: every CP-SAT run uses one worker, a fixed seed and a deterministic-time limit
-derived from the wall-clock budget (the break-free search excepted: its trajectory does
-not depend on its limit), and runs one at a time. The same input then gives the same
-output unless the wall-clock safety limit cuts a run first (a much slower or loaded
-machine), or a neighbourhood search is cut by the clock (on a very large day, or when
-the time left is too short for a search at the lower bound on breaks to conclude).
+Determinism: by default (``workers=1``) every CP-SAT run uses one worker, a fixed seed
+and a deterministic-time limit derived from the wall-clock budget (the break-free search
+excepted: its trajectory does not depend on its limit), and runs one at a time. The
+same input then gives the same output unless the wall-clock safety limit cuts a run
+first (a much slower or loaded machine, or a solve at a low priority on a busy one), or
+a neighbourhood search is cut by the clock (on a very large day, or when the time left
+is too short for a search at the lower bound on breaks to conclude). More workers
+(`solve(..., workers=N)`) trade that reproducibility for speed.
 """
 
 from __future__ import annotations
@@ -119,7 +121,8 @@ class _Progress:
 
 
 class _Clock:
-    def __init__(self, time_limit_s: float) -> None:
+    def __init__(self, time_limit_s: float, workers: int = 1) -> None:
+        self.workers = workers  # CP-SAT workers of the whole-day searches (see `solve`)
         self.start = time.perf_counter()
         # Keep a margin for reading solutions, seating tables and writing the answer.
         self.deadline = self.start + max(0.2, 0.92 * time_limit_s - 0.1)
@@ -142,18 +145,28 @@ def solve(
     time_limit_s: float = 30.0,
     progress: ProgressCallback | None = None,
     should_stop: StopCallback | None = None,
+    workers: int = 1,
 ) -> Solution:
     """Schedule `problem` within about `time_limit_s` seconds of wall time.
 
     `progress` is called about twice a second from another thread while it runs, and
     `should_stop` polled ten times a second: once it answers True the solve raises
-    :class:`~matching.scheduler.watch.SolveStopped` (see watch.py)."""
+    :class:`~matching.scheduler.watch.SolveStopped` (see watch.py).
+
+    `workers` is the number of CP-SAT search workers (threads) of the optimising
+    searches over a whole-day model (most required meetings, fewest moves, best score).
+    With 1, the default, a solve uses one core and is reproducible (see the module
+    docstring); more may find better schedules sooner on a machine with cores to spare,
+    but parallel workers race, so two runs may differ. The other searches (feasibility,
+    break-free and fewer-breaks searches, neighbourhoods of large days) keep one worker."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
     with watching(progress, should_stop, time_limit_s):
-        return _solve(problem, time_limit_s)
+        return _solve(problem, time_limit_s, workers)
 
 
-def _solve(problem: Problem, time_limit_s: float) -> Solution:
-    clock = _Clock(time_limit_s)
+def _solve(problem: Problem, time_limit_s: float, workers: int = 1) -> Solution:
+    clock = _Clock(time_limit_s, workers)
     compiled = compile_problem(problem)
     selection = selection_weights(compiled)
     weights = selection.weights if selection else None
@@ -408,14 +421,12 @@ def _moves(compiled: Compiled, state: SlotState) -> int:
     return moved
 
 
-def _run(
-    model: SlotModel, state: SlotState, budget_s: float, clock: _Clock, workers: int = 1
-) -> bool:
+def _run(model: SlotModel, state: SlotState, budget_s: float, clock: _Clock) -> bool:
     """Solve; on success write the solution into `state`. True when proven optimal."""
     budget_s = min(budget_s, clock.remaining())
     if budget_s <= 0.05:
         return False
-    solver = _solver(budget_s, workers)
+    solver = _solver(budget_s, clock.workers)
     status = solver.solve(model.model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         model.read(solver, state)

@@ -54,6 +54,23 @@ class Settings(BaseSettings):
         description="A running job whose worker sent no heartbeat for this long is "
         "queued again (or failed after its last attempt).",
     )
+    worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="Scheduling priority (Unix nice) of background work: `meetx worker` "
+        "processes, and the threads of `meetx serve` that run jobs. The web's requests "
+        "then get the CPU first on a shared machine; 0 keeps jobs at the web's priority.",
+    )
+    solver_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Threads per scheduler run: CP-SAT search workers for the models of "
+        "a whole day and, in `meetx worker`, the numeric libraries' thread pools. 1 keeps "
+        "runs reproducible and a core free for the web on small machines; more solves "
+        "faster on machines with spare cores, without reproducibility.",
+    )
 
     # -- notifications (service/notifications): checked here so a bad value stops the start
     smtp_url: SecretStr | None = Field(
@@ -71,8 +88,8 @@ class Settings(BaseSettings):
     )
     mail_loop: bool = Field(
         default=False,
-        description="Deliver queued mail from a thread of the server process (`meetx serve` "
-        "turns it on).",
+        description="Also deliver queued mail from a thread of each server process, beside "
+        "the job engine's periodic delivery (`mail.deliver`).",
     )
     secret_key: SecretStr | None = Field(
         default=None,
@@ -80,7 +97,10 @@ class Settings(BaseSettings):
         "the database URL.",
     )
     mail_deliver_interval_s: float = Field(
-        default=5.0, ge=0, description="How often `meetx serve` delivers queued mail (0: never)."
+        default=5.0,
+        ge=0,
+        description="How often queued mail is delivered: the periodic job `mail.deliver` "
+        "and the MEETX_MAIL_LOOP thread (0: neither; `meetx deliver-mail` still does).",
     )
 
     @field_validator("smtp_url")

@@ -5,19 +5,30 @@
   and LISTEN/NOTIFY to any number of ``meetx worker`` processes on any machine that
   reaches the database; its workers send heartbeats, and a periodic task of ours
   re-queues jobs whose lease expired (a worker killed with SIGKILL) and closes the
-  procrastinate jobs of dead workers. Its schema is created by migration 0005.
+  procrastinate jobs of dead workers. A job is handed to procrastinate in the very
+  transaction that stores it (procrastinate's SQL function for deferring, on our
+  connection), so a web process dying at the commit leaves both or neither; the same
+  periodic task dispatches again any queued job that procrastinate does not hold. Its
+  schema is created by migration 0005.
 - SQLite (no server at all, the default of ``meetx serve``): an in-process runner with
   worker threads that poll the same job table; ``meetx worker`` runs the same runner in a
   process of its own.
 
 Either way the task code, the job table, the API and the progress are the same: the
 engine only decides who calls :func:`service.jobs.runner.execute` with a job id.
+
+Either engine runs its jobs in lanes: the `concurrency` asked for, on every queue (or on
+the queues given), and, unless queues were given, one more lane on every queue but the
+long ones (registry.LONG_QUEUES: the scheduler's), which also does the housekeeping, so
+that mail, imports and the lease sweep never wait minutes behind a solve. The thread
+that runs a job runs it below the web's priority (priority.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -25,16 +36,19 @@ import socket
 import threading
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from service.core.database import utcnow
 from service.core.settings import Settings
 from service.jobs import service as jobs
 from service.jobs.models import Job
-from service.jobs.registry import PERIODIC, TASKS
+from service.jobs.priority import lower_thread_priority
+from service.jobs.registry import LONG_QUEUES, PERIODIC, TASKS, short_queues
 from service.jobs.runner import execute
 
 log = logging.getLogger("meetx.jobs")
@@ -43,6 +57,8 @@ log = logging.getLogger("meetx.jobs")
 # looks for expired leases (seconds).
 POLL_S = 1.0
 RECOVER_EVERY_S = 5
+# How long the rows of periodic jobs (mail delivery every few seconds) are kept once ended.
+PERIODIC_ROWS_KEPT = timedelta(hours=1)
 
 
 def worker_name() -> str:
@@ -72,7 +88,11 @@ class JobEngine:
         lock_key: str | None = None,
     ) -> tuple[Job, bool]:
         """Queue a job of task `kind` and dispatch it; with `lock_key`, an active job
-        holding that key is returned instead (and False)."""
+        holding that key is returned instead (and False).
+
+        The job is handed to the engine's queue in the transaction that stores it
+        (:meth:`defer_in`): a process that dies around the commit leaves either both
+        or neither, never a job that no worker will hear of."""
         spec = TASKS[kind]
         job, created = jobs.create_job(
             session=session,
@@ -82,15 +102,27 @@ class JobEngine:
             event_id=event_id,
             lock_key=lock_key,
             max_attempts=spec.max_attempts,
+            before_commit=lambda s, new: self.defer_in(s, [(new.id, spec.queue)]),  # type: ignore[list-item]
         )
         if created:
-            self.dispatch(job.id, spec.queue)  # type: ignore[arg-type]
+            self.wake()
         return job, created
 
+    def defer_in(self, session: Session, queued: list[tuple[int, str]]) -> None:
+        """Hand the jobs `queued` ((id, queue) pairs) to the engine's queue inside
+        `session`'s transaction (nothing to do for an engine that polls the job table)."""
+
+    def wake(self) -> None:
+        """After a commit that queued jobs: let this process's runner look at once."""
+
     def dispatch(self, job_id: int, queue: str) -> None:
+        """Hand a stored job to the engine's queue again, in a transaction of its own (a
+        job already claimed or ended is not run twice: see runner.py)."""
         raise NotImplementedError
 
     def run(self, job_id: int) -> Any:
+        # Whichever thread runs a job yields the CPU to the requests (see priority.py).
+        lower_thread_priority(self.settings.worker_nice)
         return execute(
             job_id,
             engine=self.engine,
@@ -100,16 +132,29 @@ class JobEngine:
         )
 
     def recover(self) -> list[int]:
-        """Re-queue (and dispatch again) the jobs whose worker died."""
+        """Re-queue (and dispatch again, in the same transaction) the jobs whose worker
+        died; delete the rows of periodic jobs that ended over an hour ago."""
         with Session(self.engine) as session:
-            requeued = jobs.recover_expired(session=session)
-            queues = {
-                job_id: jobs.get_job(session=session, job_id=job_id).queue for job_id in requeued
-            }
+            requeued = jobs.recover_expired(session=session, before_commit=self.defer_in)
+            jobs.prune_finished(
+                session=session,
+                kinds=sorted(PERIODIC),
+                finished_before=utcnow() - PERIODIC_ROWS_KEPT,
+            )
         for job_id in requeued:
             log.warning("job %s: its worker stopped; queued again", job_id)
-            self.dispatch(job_id, queues[job_id])
+        if requeued:
+            self.wake()
         return requeued
+
+    def periodic_intervals(self) -> dict[str, float]:
+        """Seconds between two runs of each periodic task, from its setting if it has
+        one; those set to 0 are left out."""
+        every = {
+            name: float(getattr(self.settings, spec.setting) if spec.setting else spec.every_s)
+            for name, spec in PERIODIC.items()
+        }
+        return {name: seconds for name, seconds in every.items() if seconds > 0}
 
     def enqueue_periodic(self, name: str) -> None:
         with Session(self.engine) as session:
@@ -150,16 +195,31 @@ class EmbeddedEngine(JobEngine):
         self._stopping = threading.Event()
         self._running: list[threading.Thread] = []
 
-    def dispatch(self, job_id: int, queue: str) -> None:
+    def wake(self) -> None:
         self._wake.set()  # this process's threads look at once; others within POLL_S
+
+    def dispatch(self, job_id: int, queue: str) -> None:
+        self.wake()  # the runners poll the job table: a stored job is dispatched
+
+    def _lanes(self) -> list[tuple[list[str] | None, frozenset[str], bool]]:
+        """The runner threads: (queues, queues left out, runs the housekeeping). Unless
+        told which queues to serve, one more thread than asked serves every queue but
+        the long ones, and keeps the housekeeping, so neither waits behind a solve."""
+        if self.queues:
+            return [(self.queues, frozenset(), i == 0) for i in range(self.threads)]
+        lanes = [(None, frozenset(), False) for _ in range(self.threads)]
+        return [*lanes, (None, LONG_QUEUES, True)]
 
     def start(self) -> None:
         if self._running:
             return
         self._stopping.clear()
-        for index in range(self.threads):
+        for index, (queues, exclude, housekeeper) in enumerate(self._lanes()):
             thread = threading.Thread(
-                target=self._loop, args=(index == 0,), name=f"meetx-job-{index}", daemon=True
+                target=self._loop,
+                args=(queues, exclude, housekeeper),
+                name=f"meetx-job-{index}",
+                daemon=True,
             )
             thread.start()
             self._running.append(thread)
@@ -171,9 +231,10 @@ class EmbeddedEngine(JobEngine):
             thread.join(timeout=30)
         self._running = []
 
-    def _loop(self, housekeeper: bool) -> None:
+    def _loop(self, queues: list[str] | None, exclude: frozenset[str], housekeeper: bool) -> None:
         next_recover = 0.0
-        due = {name: time.monotonic() + spec.every_s for name, spec in PERIODIC.items()}
+        every = self.periodic_intervals()
+        due = {name: time.monotonic() + seconds for name, seconds in every.items()}
         while not self._stopping.is_set():
             try:
                 if housekeeper:
@@ -183,11 +244,11 @@ class EmbeddedEngine(JobEngine):
                         self.recover()
                     for name, at in due.items():
                         if now >= at:
-                            due[name] = now + PERIODIC[name].every_s
+                            due[name] = now + every[name]
                             self.enqueue_periodic(name)
                 ran = False
                 with Session(self.engine) as session:
-                    candidates = jobs.next_queued(session=session, queues=self.queues)
+                    candidates = jobs.next_queued(session=session, queues=queues, exclude=exclude)
                 for job_id in candidates:
                     if self._stopping.is_set():
                         break
@@ -214,6 +275,21 @@ class EmbeddedEngine(JobEngine):
         log.info("meetx worker %s: embedded engine, %d thread(s)", self.worker, concurrency)
         stop.wait()
         self.stop()
+
+
+# procrastinate's deferring function (its schema, created by migration 0005) called in
+# our own transaction; `meetx.run_job` is the one procrastinate task jobs run through.
+_DEFER = sa.text(
+    "SELECT procrastinate_defer_jobs_v1(ARRAY(SELECT ROW(q, 'meetx.run_job', 0, NULL, NULL, "
+    "a::jsonb, NULL)::procrastinate_job_to_defer_v1 FROM unnest("
+    "CAST(:queues AS text[]), CAST(:args AS text[])) AS d(q, a)))"
+)
+# Which of the given job ids procrastinate holds, waiting or running.
+_HELD = sa.text(
+    "SELECT DISTINCT (args->>'job_id')::bigint FROM procrastinate_jobs "
+    "WHERE task_name = 'meetx.run_job' AND status IN ('todo', 'doing') "
+    "AND (args->>'job_id')::bigint = ANY(CAST(:ids AS bigint[]))"
+)
 
 
 def _conninfo(database_url: str) -> str:
@@ -266,6 +342,7 @@ class ProcrastinateEngine(JobEngine):
         @self.app.task(name="meetx.recover", queueing_lock="meetx.recover")
         async def recover(timestamp: int) -> None:
             await asyncio.to_thread(self.recover)
+            await asyncio.to_thread(self.sweep)
             stalled = await self.app.job_manager.get_stalled_jobs(
                 seconds_since_heartbeat=self.lease_s
             )
@@ -274,14 +351,25 @@ class ProcrastinateEngine(JobEngine):
                     job, status=procrastinate.jobs.Status.FAILED, delete_job=False
                 )
 
-        for name, spec in PERIODIC.items():
-            self._add_periodic(name, spec.every_s)
+        for name, seconds in self.periodic_intervals().items():
+            self._add_periodic(name, seconds)
 
     def _add_periodic(self, name: str, every_s: float) -> None:
         @self.app.periodic(cron=_cron(every_s), periodic_id=name)
         @self.app.task(name=f"meetx.periodic.{name}", queueing_lock=f"meetx.periodic.{name}")
         async def enqueue(timestamp: int) -> None:
             await asyncio.to_thread(self.enqueue_periodic, name)
+
+    def defer_in(self, session: Session, queued: list[tuple[int, str]]) -> None:
+        """procrastinate's own SQL function for deferring, on `session`'s connection:
+        its job row (and the NOTIFY that wakes the workers) commits with ours."""
+        session.execute(
+            _DEFER,
+            {
+                "queues": [queue for _, queue in queued],
+                "args": [json.dumps({"job_id": job_id}) for job_id, _ in queued],
+            },
+        )
 
     def dispatch(self, job_id: int, queue: str) -> None:
         with self._defer_lock:
@@ -290,21 +378,68 @@ class ProcrastinateEngine(JobEngine):
                 self._defer_open = True
         self._run_job.configure(queue=queue).defer(job_id=job_id)
 
+    def sweep(self) -> list[int]:
+        """Dispatch again the queued jobs that procrastinate does not hold (a job queued
+        before dispatching was transactional, or whose procrastinate job failed without
+        running it): a stored job always reaches a worker. A job dispatched twice still
+        runs once (its claim is a conditional UPDATE)."""
+        with Session(self.engine) as session:
+            queued = jobs.queued_jobs(session=session)
+            if not queued:
+                return []
+            held = {
+                int(job_id)
+                for (job_id,) in session.execute(
+                    _HELD, {"ids": [job_id for job_id, _ in queued]}
+                ).all()
+            }
+            missing = [(job_id, queue) for job_id, queue in queued if job_id not in held]
+            if missing:
+                self.defer_in(session, missing)
+                session.commit()
+        for job_id, _ in missing:
+            log.warning("job %s: queued but unknown to procrastinate; dispatched again", job_id)
+        return [job_id for job_id, _ in missing]
+
     def close(self) -> None:
         with self._defer_lock:
             if self._defer_open:
                 self._defer_app.close()
                 self._defer_open = False
 
-    def _worker_options(self, queues: list[str] | None, concurrency: int) -> dict[str, Any]:
-        return {
-            "queues": queues,
-            "concurrency": concurrency,
-            "name": self.worker,
-            "update_heartbeat_interval": max(1.0, self.lease_s / 3),
-            "stalled_worker_timeout": self.lease_s,
-            "delete_jobs": "successful",
-        }
+    def _lanes(self, queues: list[str] | None, concurrency: int) -> list[dict[str, Any]]:
+        """procrastinate workers to run side by side, as their options: the one asked
+        for and, unless told which queues to serve, one more on every queue but the long
+        ones (so mail, imports and the housekeeping never wait behind a solve)."""
+        lanes = [(queues, concurrency, "")]
+        if not queues:
+            lanes.append((short_queues(), 1, "/short"))
+        return [
+            {
+                "queues": lane_queues,
+                "concurrency": lane_concurrency,
+                "name": self.worker + suffix,
+                "update_heartbeat_interval": max(1.0, self.lease_s / 3),
+                "stalled_worker_timeout": self.lease_s,
+                "delete_jobs": "successful",
+                "install_signal_handlers": False,
+            }
+            for lane_queues, lane_concurrency, suffix in lanes
+        ]
+
+    async def _run_lanes(self, queues: list[str] | None, concurrency: int) -> None:
+        """Run the lanes until cancelled; a cancel stops each gracefully (its running
+        jobs finish first)."""
+        lanes = [
+            asyncio.ensure_future(self.app.run_worker_async(**options))
+            for options in self._lanes(queues, concurrency)
+        ]
+        try:
+            await asyncio.gather(*lanes)
+        finally:
+            for lane in lanes:
+                lane.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
 
     def start(self) -> None:
         """A procrastinate worker on a thread of its own, with its own event loop."""
@@ -322,10 +457,7 @@ class ProcrastinateEngine(JobEngine):
                     self._worker_task = asyncio.current_task()
                     started.set()
                     with contextlib.suppress(asyncio.CancelledError):
-                        await self.app.run_worker_async(
-                            **self._worker_options(None, self.settings.job_threads),
-                            install_signal_handlers=False,
-                        )
+                        await self._run_lanes(None, self.settings.job_threads)
 
             try:
                 loop.run_until_complete(main())
@@ -348,10 +480,17 @@ class ProcrastinateEngine(JobEngine):
 
     def run_worker(self, *, queues: list[str] | None, concurrency: int) -> None:
         self.recover()  # jobs of workers that died while none ran
+        self.sweep()
 
         async def main() -> None:
             async with self.app.open_async():
-                await self.app.run_worker_async(**self._worker_options(queues, concurrency))
+                task = asyncio.current_task()
+                assert task is not None
+                loop = asyncio.get_running_loop()
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    loop.add_signal_handler(signum, task.cancel)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._run_lanes(queues, concurrency)
 
         asyncio.run(main())
 

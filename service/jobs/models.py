@@ -35,6 +35,7 @@ class JobStatus(enum.StrEnum):
 
 
 ACTIVE_STATUSES = (JobStatus.queued, JobStatus.running)
+FINISHED_STATUSES = (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
 _ACTIVE_SQL = sa.text("status IN ('queued', 'running')")
 
 

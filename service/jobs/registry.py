@@ -10,8 +10,8 @@ them, whichever engine it is::
         ...  # context.params, context.progress(...), context.stopping()
         return {"sent": 12}  # stored as the job's result
 
-    @periodic("mail.sweep", every_s=60)
-    def sweep(context: JobContext) -> None:
+    @periodic("mail.time_driven", every_s=60, queue="mail")
+    def time_driven(context: JobContext) -> None:
         ...
 
 A task is queued with ``enqueue(...)`` (service/jobs/engine.py) or, for a periodic one,
@@ -50,16 +50,30 @@ class TaskSpec:
     max_attempts: int
     # Phase -> (vi, en) messages shown with the progress.
     phases: dict[str, tuple[str, str]]
+    # The parameters hold personal data (an uploaded file): dropped once the job ended.
+    private_params: bool = False
 
 
 @dataclass(frozen=True)
 class PeriodicSpec:
     name: str
     every_s: float
+    # A setting (service.core.settings.Settings) that overrides `every_s`; 0 turns it off.
+    setting: str | None = None
 
 
 TASKS: dict[str, TaskSpec] = {}
 PERIODIC: dict[str, PeriodicSpec] = {}
+
+# Queues of long, CPU-bound work (a solve). Every runner keeps a lane of its own free of
+# them (unless told which queues to serve), so that short jobs (mail, imports, the
+# engine's housekeeping) never wait minutes behind a solve.
+LONG_QUEUES: frozenset[str] = frozenset({"scheduler"})
+
+
+def short_queues() -> list[str]:
+    """Every queue a task is registered on, but the long ones."""
+    return sorted(({spec.queue for spec in TASKS.values()} | {"default"}) - LONG_QUEUES)
 
 
 def task(
@@ -68,25 +82,36 @@ def task(
     queue: str = "default",
     max_attempts: int = 2,
     phases: dict[str, tuple[str, str]] | None = None,
+    private_params: bool = False,
 ) -> Callable[[Callable[[JobContext], Any]], Callable[[JobContext], Any]]:
-    """Register a task under `name` (the job's ``kind``)."""
+    """Register a task under `name` (the job's ``kind``). With `private_params`, the
+    job's parameters are kept only until it ends (succeeded, failed or cancelled)."""
 
     def register(function: Callable[[JobContext], Any]) -> Callable[[JobContext], Any]:
-        TASKS[name] = TaskSpec(name, function, queue, max_attempts, dict(phases or {}))
+        TASKS[name] = TaskSpec(
+            name, function, queue, max_attempts, dict(phases or {}), private_params
+        )
         return function
 
     return register
 
 
 def periodic(
-    name: str, *, every_s: float, queue: str = "default"
+    name: str,
+    *,
+    every_s: float,
+    queue: str = "default",
+    setting: str | None = None,
+    phases: dict[str, tuple[str, str]] | None = None,
 ) -> Callable[[Callable[[JobContext], Any]], Callable[[JobContext], Any]]:
-    """Register a task that the engine queues every `every_s` seconds (one active at a
-    time across every process, by its lock key ``periodic:<name>``)."""
+    """Register a task that the engine queues every `every_s` seconds (or every `setting`
+    seconds, a Settings field; 0 turns it off), one active at a time across every
+    process (by its lock key ``periodic:<name>``). Its finished rows are deleted after
+    an hour (engine.py), so that a task queued every few seconds leaves no heap."""
 
     def register(function: Callable[[JobContext], Any]) -> Callable[[JobContext], Any]:
-        task(name, queue=queue, max_attempts=1)(function)
-        PERIODIC[name] = PeriodicSpec(name, every_s)
+        task(name, queue=queue, max_attempts=1, phases=phases)(function)
+        PERIODIC[name] = PeriodicSpec(name, every_s, setting)
         return function
 
     return register

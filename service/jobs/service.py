@@ -7,8 +7,9 @@ agree without locks held in Python: see models.py for the rules.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +17,15 @@ from sqlmodel import Session, func, select
 
 from service.core.database import utcnow
 from service.core.errors import conflict, not_found
-from service.jobs.models import ACTIVE_STATUSES, Job, JobProgress, JobRead, JobStatus
+from service.jobs.models import (
+    ACTIVE_STATUSES,
+    FINISHED_STATUSES,
+    Job,
+    JobProgress,
+    JobRead,
+    JobStatus,
+)
+from service.jobs.registry import TASKS
 
 # What a job says before it runs and after it ends, when its task said nothing more.
 STATUS_MESSAGES: dict[JobStatus, tuple[str, str]] = {
@@ -32,6 +41,19 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+def _params_once_ended() -> sa.ColumnElement[str]:
+    """A job's parameters as they are kept once it ended: emptied for the tasks whose
+    parameters are private (registry.task(private_params=True))."""
+    private = sorted(name for name, spec in TASKS.items() if spec.private_params)
+    if not private:
+        return Job.params  # type: ignore[return-value]
+    return sa.case((Job.kind.in_(private), "{}"), else_=Job.params)  # type: ignore[attr-defined]
+
+
+# Called with the session and the new job just before the commit that stores it.
+BeforeCommit = Callable[[Session, Job], None]
+
+
 def create_job(
     *,
     session: Session,
@@ -41,9 +63,14 @@ def create_job(
     event_id: int | None = None,
     lock_key: str | None = None,
     max_attempts: int = 2,
+    before_commit: BeforeCommit | None = None,
 ) -> tuple[Job, bool]:
     """A new queued job, committed; or, when an active job holds `lock_key`, that job
-    (and False). The partial UNIQUE index decides, so two racing requests get one job."""
+    (and False). The partial UNIQUE index decides, so two racing requests get one job.
+
+    `before_commit` runs in the transaction that stores the job (the engine hands the
+    job to its queue there), so the job is stored and dispatched together or not at all.
+    """
     job = Job(
         kind=kind,
         queue=queue,
@@ -54,13 +81,20 @@ def create_job(
     )
     session.add(job)
     try:
-        session.commit()
+        session.flush()
     except sa.exc.IntegrityError:
         session.rollback()
         existing = active_job(session=session, lock_key=lock_key) if lock_key else None
         if existing is None:
             raise
         return existing, False
+    try:
+        if before_commit is not None:
+            before_commit(session, job)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     return job, True
 
 
@@ -99,13 +133,17 @@ def job_read(job: Job) -> JobRead:
         progress.setdefault("phase", str(job.status))
         if job.status == JobStatus.succeeded:
             progress["fraction"] = 1.0
+    result = json.loads(job.result) if job.result else None
+    if isinstance(result, dict):
+        # Keys starting with "_" are for the pages that read them back, not the API.
+        result = {key: value for key, value in result.items() if not key.startswith("_")}
     return JobRead(
         id=job.id,  # type: ignore[arg-type]
         kind=job.kind,
         event_id=job.event_id,
         status=JobStatus(job.status),
         progress=JobProgress.model_validate(progress),
-        result=json.loads(job.result) if job.result else None,
+        result=result,
         error=job.error,
         attempts=job.attempts,
         cancel_requested=job.cancel_requested,
@@ -122,7 +160,12 @@ def request_cancel(*, session: Session, job_id: int) -> Job:
     queued = session.execute(
         sa.update(Job)
         .where(Job.id == job_id, Job.status == JobStatus.queued)  # type: ignore[arg-type]
-        .values(status=JobStatus.cancelled, cancel_requested=True, finished_at=now)
+        .values(
+            status=JobStatus.cancelled,
+            cancel_requested=True,
+            finished_at=now,
+            params=_params_once_ended(),
+        )
     )
     changed = queued.rowcount  # type: ignore[attr-defined]
     if changed == 0:
@@ -163,11 +206,32 @@ def claim_job(*, session: Session, job_id: int, worker: str, lease_s: float) -> 
     return get_job(session=session, job_id=job_id)
 
 
-def next_queued(*, session: Session, queues: list[str] | None, limit: int = 20) -> list[int]:
-    """The oldest queued jobs (ids), for a runner that polls the table."""
+def queued_jobs(*, session: Session, limit: int = 500) -> list[tuple[int, str]]:
+    """The oldest queued jobs as (id, queue), for an engine that checks each was handed
+    to its queue."""
+    rows = session.exec(
+        select(Job.id, Job.queue)
+        .where(Job.status == JobStatus.queued)
+        .order_by(Job.id)  # type: ignore[arg-type]
+        .limit(limit)
+    ).all()
+    return [(int(job_id), queue) for job_id, queue in rows if job_id is not None]
+
+
+def next_queued(
+    *,
+    session: Session,
+    queues: list[str] | None,
+    exclude: frozenset[str] | None = None,
+    limit: int = 20,
+) -> list[int]:
+    """The oldest queued jobs (ids) of `queues` (all when None) but those of `exclude`,
+    for a runner that polls the table."""
     query = select(Job.id).where(Job.status == JobStatus.queued)
     if queues:
         query = query.where(Job.queue.in_(queues))  # type: ignore[attr-defined]
+    if exclude:
+        query = query.where(Job.queue.not_in(sorted(exclude)))  # type: ignore[attr-defined]
     ids = session.exec(query.order_by(Job.id).limit(limit)).all()  # type: ignore[arg-type]
     session.rollback()
     return [int(i) for i in ids if i is not None]
@@ -220,6 +284,7 @@ def finish_job(
         "lease_until": None,
         "result": None if result is None else _dumps(result),
         "error": error,
+        "params": _params_once_ended(),
     }
     if progress is not None:
         values["progress"] = _dumps(progress)
@@ -227,9 +292,15 @@ def finish_job(
     return done.rowcount == 1  # type: ignore[attr-defined]
 
 
-def recover_expired(*, session: Session) -> list[int]:
+def recover_expired(
+    *,
+    session: Session,
+    before_commit: Callable[[Session, list[tuple[int, str]]], None] | None = None,
+) -> list[int]:
     """Jobs whose worker stopped renewing its lease (killed, machine lost): back to the
-    queue while attempts remain, else failed with the reason. Returns the re-queued ids."""
+    queue while attempts remain, else failed with the reason. Returns the re-queued ids;
+    `before_commit` hears them, with their queues, in the transaction that re-queues
+    them (the engine dispatches them there)."""
     now = utcnow()
     expired = session.exec(
         select(Job.id, Job.attempts, Job.max_attempts, Job.worker, Job.cancel_requested).where(
@@ -237,7 +308,7 @@ def recover_expired(*, session: Session) -> list[int]:
             Job.lease_until < now,  # type: ignore[operator]
         )
     ).all()
-    requeued = []
+    requeued: list[tuple[int, str]] = []
     for job_id, attempts, max_attempts, worker, cancel in expired:
         stale = [
             Job.id == job_id,
@@ -251,9 +322,10 @@ def recover_expired(*, session: Session) -> list[int]:
                 sa.update(Job)
                 .where(*stale)  # type: ignore[arg-type]
                 .values(status=JobStatus.queued, worker=None, lease_until=None, error=lost)
-            )
-            if done.rowcount == 1:  # type: ignore[attr-defined]
-                requeued.append(int(job_id))
+                .returning(Job.queue)
+            ).first()
+            if done is not None:
+                requeued.append((int(job_id), str(done[0])))
         else:
             session.execute(
                 sa.update(Job)
@@ -263,10 +335,47 @@ def recover_expired(*, session: Session) -> list[int]:
                     error=None if cancel else f"{lost} after {attempts} attempt(s)",
                     finished_at=now,
                     lease_until=None,
+                    params=_params_once_ended(),
                 )
             )
+    if requeued and before_commit is not None:
+        before_commit(session, requeued)
     session.commit()
-    return requeued
+    return [job_id for job_id, _ in requeued]
+
+
+def take_from_result(*, session: Session, job_id: int, key: str) -> Any | None:
+    """The value of `key` in a succeeded job's result, removed from it in the same
+    transaction (committed): whoever asks first gets it, later askers get None."""
+    job = get_job(session=session, job_id=job_id)
+    result = json.loads(job.result) if job.result else None
+    if job.status != JobStatus.succeeded or not isinstance(result, dict) or key not in result:
+        session.rollback()
+        return None
+    value = result.pop(key)
+    taken = session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id, Job.result == job.result)  # type: ignore[arg-type]
+        .values(result=_dumps(result))
+    )
+    session.commit()
+    return value if taken.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def prune_finished(*, session: Session, kinds: list[str], finished_before: datetime) -> int:
+    """Delete the ended jobs of `kinds` (the periodic ones) that ended before the given
+    time; commits. Returns how many went."""
+    if not kinds:
+        return 0
+    gone = session.execute(
+        sa.delete(Job).where(
+            Job.kind.in_(kinds),  # type: ignore[attr-defined]
+            Job.status.in_(FINISHED_STATUSES),  # type: ignore[attr-defined]
+            Job.finished_at < finished_before,  # type: ignore[operator]
+        )
+    )
+    session.commit()
+    return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
 def job_params(job: Job) -> dict[str, Any]:

@@ -11,9 +11,10 @@ takes them again. The one window no SMTP client can close is between the server'
 that commit (RFC 1047); the message then goes again with the same Message-ID, which
 receiving systems use to drop the copy.
 
-:func:`deliver_due` is the function a job engine calls (periodically, or after the
-transactions that enqueue); until one exists ``meetx serve`` runs it in a small loop
-(:func:`run_delivery_loop`) and ``meetx deliver-mail`` in a separate process.
+:func:`deliver_all` is what runs it: the periodic job ``mail.deliver`` (tasks.py, every
+``MEETX_MAIL_DELIVER_INTERVAL_S``, wherever jobs run), ``meetx deliver-mail`` in a
+process of its own, or, with ``MEETX_MAIL_LOOP``, a small loop in each server process
+(:func:`run_delivery_loop`). Any mix of them is safe: the claims decide.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import secrets
 import smtplib
 import threading
 import time as clock
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_bytes
@@ -381,18 +383,38 @@ def deliver_due(
 
 
 def deliver_all(
-    *, engine: Engine, mailer: Mailer, settings: Settings, now: datetime | None = None
+    *,
+    engine: Engine,
+    mailer: Mailer,
+    settings: Settings,
+    now: datetime | None = None,
+    progress: Callable[[DeliveryReport], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> DeliveryReport:
-    """Batches until nothing is due (or the server is away)."""
+    """Batches until nothing is due (or the server is away). `progress` hears the running
+    totals after each batch; once `should_stop` answers True no new batch starts."""
     total = DeliveryReport()
-    while True:
+    while should_stop is None or not should_stop():
         report = deliver_due(engine=engine, mailer=mailer, settings=settings, now=now)
         for name in ("claimed", "sent", "retried", "failed", "suppressed"):
             setattr(total, name, getattr(total, name) + getattr(report, name))
         total.errors.extend(report.errors)
+        if progress is not None:
+            progress(total)
         # Stop when nothing is due, or when the server is away (everything deferred).
         if report.claimed == 0 or report.retried == report.claimed:
-            return total
+            break
+    return total
+
+
+def count_due(*, engine: Engine, now: datetime | None = None) -> int:
+    """How many messages are due for delivery now."""
+    with Session(engine) as session:
+        return int(
+            session.exec(
+                select(sa.func.count()).select_from(OutboxMessage).where(_due(now or utcnow()))
+            ).one()
+        )
 
 
 def enqueue_time_driven(*, engine: Engine, settings: Settings) -> int:
@@ -404,9 +426,10 @@ def enqueue_time_driven(*, engine: Engine, settings: Settings) -> int:
 def run_delivery_loop(
     *, engine: Engine, mailer: Mailer, settings: Settings, stop: threading.Event
 ) -> None:
-    """The in-process stand-in for a job engine: delivers every
-    ``mail_deliver_interval_s`` and enqueues the time-driven messages once a minute."""
-    interval = settings.mail_deliver_interval_s
+    """Delivery without the job engine (``meetx deliver-mail``, ``MEETX_MAIL_LOOP``):
+    delivers every ``mail_deliver_interval_s`` and enqueues the time-driven messages once
+    a minute."""
+    interval = settings.mail_deliver_interval_s or 5.0
     last_due = 0.0
     while not stop.is_set():
         try:

@@ -15,6 +15,8 @@ from service.core.database import SessionDep
 from service.core.dependencies import shared_objects
 from service.core.errors import not_found
 from service.events.service import get_event
+from service.jobs.dependencies import JobEngineDep
+from service.jobs.http import PreferHeader, accepted, wants_async
 from service.kit.pagination import Page, PageDep
 from service.notifications import service
 from service.notifications.compose import read_unsubscribe_token
@@ -27,6 +29,7 @@ from service.notifications.models import (
     MessagePublic,
     MessageStatus,
 )
+from service.notifications.tasks import MAILING_TASK
 from service.participants.models import NotificationSettings, Participant
 
 
@@ -125,9 +128,16 @@ def get_message(
     "sector, without meetings); each gets the subject and body in its language (both for "
     "the unsure). `dry_run` lists the recipients, those skipped (no address, mailings "
     "turned off) and a preview in each language; otherwise the messages are queued (202) "
-    "and delivered in the background. A mailing that reaches nobody is 422 with the reason.",
+    "and delivered in the background. A mailing that reaches nobody is 422 with the reason."
+    "\n\nWith `Prefer: respond-async` (RFC 7240) a send (not a dry run) becomes a "
+    "background job: 202 with `Location: /api/v1/jobs/{job_id}` and the job, whose "
+    "`result` has the mailing's id and figures once its messages are queued (a mailing "
+    "that reaches nobody then ends the job `failed` with the reason).",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={200: {"description": "dry run"}},
+    responses={
+        200: {"description": "dry run"},
+        202: {"description": "Queued; with respond-async, the job (see /jobs/{job_id})"},
+    },
 )
 def create_mailing(
     event_id: int,
@@ -135,8 +145,18 @@ def create_mailing(
     session: SessionDep,
     _: OrganizerDep,
     request: Request,
+    jobs: JobEngineDep,
+    prefer: PreferHeader = None,
 ) -> Any:
     event = get_event(session=session, event_id=event_id)
+    if wants_async(prefer) and not data.dry_run:
+        job, _created = jobs.enqueue(
+            session=session,
+            kind=MAILING_TASK,
+            params={"mailing": data.model_dump(mode="json")},
+            event_id=event_id,
+        )
+        return accepted(request, job)
     result = service.create_mailing(
         session=session, event=event, data=data, settings=request.app.state.settings
     )

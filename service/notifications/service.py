@@ -13,7 +13,7 @@ import hashlib
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final, NamedTuple
@@ -870,11 +870,18 @@ _INSERT_MAILING_MESSAGES_PG: Final = sa.text(
 
 
 def create_mailing(
-    *, session: Session, event: Event, data: MailingCreate, settings: Settings
+    *,
+    session: Session,
+    event: Event,
+    data: MailingCreate,
+    settings: Settings,
+    before_commit: Callable[[Session, MailingResult], None] | None = None,
 ) -> MailingResult:
     """A dry run lists the recipients and previews the message in each language; else the
     mailing and one queued message per recipient are written in one transaction (one
-    multi-row INSERT), for delivery later. Zero recipients is a 422 with the reason."""
+    multi-row INSERT), for delivery later. Zero recipients is a 422 with the reason.
+    `before_commit` hears the result in that transaction, just before its commit (a
+    background job marks itself succeeded there; raising stores nothing)."""
     rows = audience_rows(session=session, event=event, audience=data.audience)
     if not rows:
         raise invalid(
@@ -948,14 +955,17 @@ def create_mailing(
         session.execute(_INSERT_MAILING_MESSAGES_PG, shared | columns)
     else:
         session.execute(_INSERT_MAILING_MESSAGE, [shared | row for row in rows])
-    session.commit()
-    return MailingResult(
+    result = MailingResult(
         dry_run=False,
         mailing_id=mailing.id,
         total=len(reachable),
         queued=len(reachable),
         skipped=skipped,
     )
+    if before_commit is not None:
+        before_commit(session, result)
+    session.commit()
+    return result
 
 
 # ---------------------------------------------------------------- reading the outbox

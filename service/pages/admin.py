@@ -8,9 +8,11 @@ every form also carries the session's CSRF token, checked before anything change
 from __future__ import annotations
 
 import base64
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import Session, select
@@ -22,14 +24,20 @@ from service.core.settings import Settings
 from service.events.models import Event, EventSession, SessionKind
 from service.events.service import get_session_row, list_sessions
 from service.jobs.dependencies import JobEngineDep
-from service.jobs.service import get_job, job_read, request_cancel
+from service.jobs.http import PreferHeader, accepted, wants_async
+from service.jobs.models import JobStatus
+from service.jobs.service import get_job, job_read, request_cancel, take_from_result
 from service.kit.downloads import SPREADSHEET_TYPES, spreadsheet_download
 from service.meetings import service as booking
 from service.meetings.models import Meeting, MeetingStatus
-from service.notifications.service import MeetingChange, meeting_place, notify_meeting_changes
+from service.notifications.service import (
+    MeetingChange,
+    meeting_place,
+    notify_meeting_changes,
+    unseal,
+)
 from service.pages import exports, i18n, outcomes_view, schedule_view
 from service.pages.dashboard import Dashboard, dashboard
-from service.pages.importer import COLUMNS, import_participants
 from service.pages.public import not_found_page
 from service.pages.sessions import (
     CSRF_FIELD,
@@ -41,6 +49,16 @@ from service.pages.sessions import (
     sign_in,
 )
 from service.pages.templating import PageInterrupt, redirect, render
+from service.participants.importer import (
+    COLUMNS,
+    IMPORT_TASK,
+    LINKS_KEY,
+    ImportedParticipant,
+    ImportOutcome,
+    RowError,
+    import_params,
+    import_participants,
+)
 from service.scheduling.models import ScheduleOptions
 from service.scheduling.runs import last_run
 from service.scheduling.service import run_schedule, start_schedule_job
@@ -323,6 +341,7 @@ def schedule_preview(
             options=options,
             cache=cache,
             public_url=_settings(request).public_base,
+            solver_threads=_settings(request).solver_threads,
         )
     except ProblemError as exc:
         return _dashboard_error(request, session, event, organizer, exc)
@@ -361,6 +380,7 @@ def schedule_apply(
             options=options,
             cache=cache,
             public_url=_settings(request).public_base,
+            solver_threads=_settings(request).solver_threads,
         )
     except ProblemError as exc:
         return _dashboard_error(request, session, event, organizer, exc)
@@ -414,13 +434,90 @@ def job_cancel(session: SessionDep, organizer: OrganizerForm, job_id: int) -> JS
 # ---------------------------------------------------------------- import
 
 
-@router.get("/events/{event_id}/import", response_class=HTMLResponse)
-def import_form(request: Request, organizer: OrganizerPage, event: EventPage) -> Response:
-    return render(
-        request,
-        "admin_import.html",
-        {"event": event, "csrf": organizer.csrf_token, "columns": COLUMNS},
+def _import_context(event: Event, organizer: OrganizerSession) -> dict[str, Any]:
+    return {"event": event, "csrf": organizer.csrf_token, "columns": COLUMNS}
+
+
+def _links_csv(links: list[list[str]]) -> str:
+    """The imported participants' links as a CSV the browser saves without a request."""
+    table = exports.to_csv(
+        [
+            [
+                vi_en("import.col.organisation"),
+                vi_en("import.col.page"),
+                vi_en("import.col.calendar"),
+            ],
+            *([name, page, calendar] for name, page, calendar in links),
+        ]
     )
+    return base64.b64encode(table).decode("ascii")
+
+
+@router.get("/events/{event_id}/import", response_class=HTMLResponse)
+def import_form(
+    request: Request,
+    session: SessionDep,
+    organizer: OrganizerPage,
+    event: EventPage,
+    job: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The import form; with `job`, the outcome of an import that ran as a job."""
+    context = _import_context(event, organizer)
+    if job is not None:
+        return _import_job_outcome(request, session, event, job, context)
+    return render(request, "admin_import.html", context)
+
+
+def _import_job_outcome(
+    request: Request, session: Session, event: Event, job_id: int, context: dict[str, Any]
+) -> Response:
+    try:
+        job = get_job(session=session, job_id=job_id)
+    except ProblemError:
+        return not_found_page(request)
+    if job.kind != IMPORT_TASK or job.event_id != event.id:
+        return not_found_page(request)
+    read = job_read(job)
+    language = i18n.language_of(request)
+    if read.status in (JobStatus.queued, JobStatus.running):
+        return redirect(f"/admin/events/{event.id}/import")
+    if read.status != JobStatus.succeeded or read.result is None:
+        message = read.error or language.pick(read.progress.message_vi, read.progress.message_en)
+        context["outcome"] = ImportOutcome(errors=[RowError(1, "", message)])
+        return render(request, "admin_import.html", context, status_code=422)
+    result = read.result
+    errors = [RowError(e["row"], e["column"], e["message"]) for e in result["errors"]]
+    if errors:
+        context["outcome"] = ImportOutcome(errors=errors)
+        return render(request, "admin_import.html", context, status_code=422)
+    # The personal links are handed out once, like the answer of an import in the request.
+    sealed = take_from_result(session=session, job_id=job_id, key=LINKS_KEY)
+    links: dict[int, list[str]] = {}
+    problems: list[RowError] = []
+    if sealed is not None:
+        try:
+            rows = json.loads(unseal(_settings(request), sealed))
+        except ValueError as exc:  # sealed by a process with another secret
+            problems.append(RowError(1, "", str(exc)))
+        else:
+            context["links_csv_base64"] = _links_csv(rows)
+            links = dict(enumerate(rows))
+    context["outcome"] = ImportOutcome(
+        errors=problems,
+        imported=[
+            ImportedParticipant(
+                organization_name=p["organization_name"],
+                participant_id=p["participant_id"],
+                new_organization=p["new_organization"],
+                page_url=links[i][1] if i in links else "",
+                calendar_url=links[i][2] if i in links else "",
+            )
+            for i, p in enumerate(result["participants"])
+        ],
+    )
+    context["links_shown"] = not links
+    context["flash"] = language.t("dash.flash.imported", count=result["imported"])
+    return render(request, "admin_import.html", context)
 
 
 @router.post("/events/{event_id}/import", response_class=HTMLResponse)
@@ -429,11 +526,24 @@ async def import_upload(
     session: SessionDep,
     organizer: OrganizerForm,
     event: EventPage,
+    jobs: JobEngineDep,
     file: Annotated[UploadFile, File()],
+    prefer: PreferHeader = None,
 ) -> Response:
     # The app's body size limit (MEETX_MAX_BODY_BYTES) has already bounded the upload.
     content = await file.read()
-    context: dict[str, Any] = {"event": event, "csrf": organizer.csrf_token, "columns": COLUMNS}
+    if wants_async(prefer):
+        # A large sheet leaves the request: the page follows the job, then shows its
+        # outcome at ?job={id}.
+        job, _ = await run_in_threadpool(
+            jobs.enqueue,
+            session=session,
+            kind=IMPORT_TASK,
+            params=import_params(file.filename or "", content),
+            event_id=event.id,
+        )
+        return accepted(request, job)
+    context = _import_context(event, organizer)
     outcome = import_participants(
         session=session,
         event=event,
@@ -444,19 +554,11 @@ async def import_upload(
     context["outcome"] = outcome
     if outcome.errors:
         return render(request, "admin_import.html", context, status_code=422)
-    links = exports.to_csv(
-        [
-            [
-                vi_en("import.col.organisation"),
-                vi_en("import.col.page"),
-                vi_en("import.col.calendar"),
-            ],
-            *([p.organization_name, p.page_url, p.calendar_url] for p in outcome.imported),
-        ]
-    )
     # The links exist only in this answer (tokens are stored hashed): offer them as a
     # file the browser saves without another request.
-    context["links_csv_base64"] = base64.b64encode(links).decode("ascii")
+    context["links_csv_base64"] = _links_csv(
+        [[p.organization_name, p.page_url, p.calendar_url] for p in outcome.imported]
+    )
     context["flash"] = i18n.language_of(request).t(
         "dash.flash.imported", count=len(outcome.imported)
     )

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Request
-from fastapi.encoders import jsonable_encoder
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from service.auth.dependencies import OrganizerDep
 from service.core.database import SessionDep
 from service.events.service import get_event
 from service.jobs.dependencies import JobEngineDep
+from service.jobs.http import PreferHeader, accepted, wants_async
 from service.jobs.models import JobRead
-from service.jobs.service import job_read
 from service.scheduling.models import ScheduleOptions, ScheduleReport
 from service.scheduling.service import run_schedule, start_schedule_job
 from service.suggestions.service import IndexCacheDep
@@ -54,26 +51,17 @@ def schedule_event(
     request: Request,
     jobs: JobEngineDep,
     options: ScheduleOptions | None = None,
-    prefer: Annotated[
-        str | None, Header(max_length=200, description="respond-async: run as a job")
-    ] = None,
+    prefer: PreferHeader = None,
 ) -> ScheduleReport | JSONResponse:
     event = get_event(session=session, event_id=event_id)
-    if prefer and "respond-async" in (p.strip().lower() for p in prefer.split(",")):
+    if wants_async(prefer):
         job, _created = start_schedule_job(
             session=session,
             jobs=jobs,
             event_id=event_id,
             options=options or ScheduleOptions(),
         )
-        return JSONResponse(
-            jsonable_encoder(job_read(job)),
-            status_code=202,
-            headers={
-                "Location": f"{request.scope.get('root_path', '')}/api/v1/jobs/{job.id}",
-                "Preference-Applied": "respond-async",
-            },
-        )
+        return accepted(request, job)
     return run_schedule(
         session=session,
         event=event,
@@ -81,4 +69,5 @@ def schedule_event(
         # Shared with the suggestion endpoints: the index built for them serves here.
         cache=cache,
         public_url=request.app.state.settings.public_base,
+        solver_threads=request.app.state.settings.solver_threads,
     )

@@ -81,10 +81,11 @@ def run_schedule(
     should_stop: Callable[[], bool] | None = None,
     before_commit: Callable[[Session, ScheduleReport], None] | None = None,
     public_url: str | None = None,
+    solver_threads: int = 1,
 ) -> ScheduleReport:
     """Runs the scheduler on the event; `cache` is the app's suggestion index cache.
     Applied changes queue their invitations in the same transaction (links and calendar
-    UIDs on `public_url`).
+    UIDs on `public_url`). `solver_threads` is MEETX_SOLVER_THREADS.
 
     A background job passes the rest: `phase` hears "building" and "storing", `progress`
     and `should_stop` go to the solver (a stop raises SolveStopped, nothing stored), and
@@ -100,7 +101,12 @@ def run_schedule(
     # the write lock and would stall every other writer for the whole run.
     session.commit()
     watch = {"progress": progress, "should_stop": should_stop} if progress or should_stop else {}
-    answer = solve_problem(plan.problem, options.time_limit_s, **watch)  # type: ignore[arg-type]
+    answer = solve_problem(
+        plan.problem,
+        options.time_limit_s,
+        threads=solver_threads,
+        **watch,  # type: ignore[arg-type]
+    )
     if phase is not None:
         phase("storing")
     settled = settle(

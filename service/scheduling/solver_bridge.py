@@ -25,15 +25,18 @@ def solve_problem(
     *,
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    threads: int = 1,
 ) -> SolverAnswer:
     """Solves a problem in the scheduler's JSON format (built by the service, so a
     malformed one is a bug: the library's ProblemError propagates as a server error).
-    With `should_stop`, a stop raises matching.scheduler.SolveStopped."""
+    With `should_stop`, a stop raises matching.scheduler.SolveStopped; `threads` is the
+    number of CP-SAT workers (MEETX_SOLVER_THREADS)."""
     solution = solve(
         parse_problem(problem),
         time_limit_s=time_limit_s,
         progress=progress,
         should_stop=should_stop,
+        workers=threads,
     )
     return SolverAnswer(
         status=solution.status,

@@ -64,5 +64,6 @@ def schedule(context: JobContext) -> dict[str, Any]:
             should_stop=context.stopping,
             before_commit=store,
             public_url=context.services.get("public_url"),
+            solver_threads=context.services.get("solver_threads", 1),
         )
     return job_result(report)

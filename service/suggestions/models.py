@@ -56,3 +56,13 @@ class PairPublic(BaseModel):
 class PairList(BaseModel):
     items: list[PairPublic]
     total: int
+
+
+class IndexBuild(BaseModel):
+    """What preparing an event's suggestion index did (POST .../suggestions/index)."""
+
+    event_id: int
+    participants: int
+    built: bool = Field(description="false when this process already had it current")
+    seconds: float
+    process: str = Field(description="host:pid of the process that holds it in memory")

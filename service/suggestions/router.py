@@ -6,8 +6,8 @@ import csv
 import io
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from matching.scoring import Suggestion
 from service.auth.dependencies import ActorDep, OrganizerDep
@@ -15,12 +15,16 @@ from service.core.database import SessionDep
 from service.core.errors import not_found
 from service.core.i18n import vi_en
 from service.events.service import get_event
+from service.jobs.dependencies import JobEngineDep
+from service.jobs.http import PreferHeader, accepted, wants_async
+from service.jobs.models import JobRead
 from service.kit.csv_safety import safe_cell
 from service.meeting_requests.service import request_status_by_partner
 from service.organizations.models import Organization
 from service.participants.service import get_participant
 from service.suggestions import service
 from service.suggestions.models import (
+    IndexBuild,
     PairList,
     PairPublic,
     PartnerOrganization,
@@ -28,6 +32,7 @@ from service.suggestions.models import (
     SuggestionList,
     SuggestionPublic,
 )
+from service.suggestions.tasks import INDEX_TASK, index_lock
 
 router = APIRouter(tags=["suggestions"])
 
@@ -171,3 +176,43 @@ def _pairs_csv(pairs: list[PairPublic], event_id: int) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="meetx-event-{event_id}-pairs.csv"'},
     )
+
+
+@router.post(
+    "/events/{event_id}/suggestions/index",
+    summary="Build the event's suggestion index ahead of the first read",
+    description=(
+        "The index behind suggestions and the scheduler's suggested meetings is rebuilt "
+        "after any change to the event's profiles, wishes or requests, on the first read "
+        "that needs it: seconds for thousands of firms. After a large import, build it "
+        "now: the answer says how many participants it covers, whether it was built or "
+        "already current in this process, and how long it took.\n\n"
+        "The index lives in the memory of the process that builds it. With "
+        "`Prefer: respond-async` (RFC 7240) the build is a background job (202, "
+        "`Location: /api/v1/jobs/{job_id}`; one per event at a time), run by whichever "
+        "process runs jobs: `meetx serve` itself on the embedded engine, else a "
+        "`meetx worker`, which then holds it for its scheduler runs."
+    ),
+    response_model=IndexBuild,
+    responses={202: {"model": JobRead, "description": "Accepted as a background job"}},
+)
+def build_suggestion_index(
+    event_id: int,
+    session: SessionDep,
+    _: OrganizerDep,
+    cache: service.IndexCacheDep,
+    request: Request,
+    jobs: JobEngineDep,
+    prefer: PreferHeader = None,
+) -> IndexBuild | JSONResponse:
+    event = get_event(session=session, event_id=event_id)
+    if wants_async(prefer):
+        job, _created = jobs.enqueue(
+            session=session,
+            kind=INDEX_TASK,
+            params={},
+            event_id=event_id,
+            lock_key=index_lock(event_id),
+        )
+        return accepted(request, job)
+    return service.prepare_index(session=session, event=event, cache=cache)

@@ -9,8 +9,12 @@ services (participants, meeting requests), never queried here.
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -27,6 +31,7 @@ from service.organizations.models import Organization
 from service.participants import service as participants
 from service.participants.models import Participant
 from service.reference.service import sector_names
+from service.suggestions.models import IndexBuild
 
 _CACHE_EVENTS = 16
 
@@ -122,15 +127,26 @@ def _preferences(session: Session, event_id: int) -> PairPreferences:
     )
 
 
-def event_matching(*, session: Session, event: Event, cache: IndexCache) -> EventMatching:
-    """The event's index, rebuilt only when something it depends on changed."""
+def event_matching(
+    *,
+    session: Session,
+    event: Event,
+    cache: IndexCache,
+    phase: Callable[[str], None] | None = None,
+) -> EventMatching:
+    """The event's index, rebuilt only when something it depends on changed; `phase`
+    hears "loading" and "building" when it is rebuilt (a background job's progress)."""
     stamp = _stamp(session, event)
     cached = cache.get(event.id, stamp)  # type: ignore[arg-type]
     if cached is not None:
         return cached
+    if phase is not None:
+        phase("loading")
     rows = participants.participants_with_organizations(session=session, event_id=event.id)  # type: ignore[arg-type]
     by_id = {p.id: p for p, _ in rows}
     organizations = {o.id: o for _, o in rows}
+    if phase is not None:
+        phase("building")
     index = build_index(
         [profile_of(p, o) for p, o in rows],
         config=match_config(event),
@@ -141,6 +157,27 @@ def event_matching(*, session: Session, event: Event, cache: IndexCache) -> Even
     cache.builds += 1
     cache.put(event.id, stamp, value)  # type: ignore[arg-type]
     return value
+
+
+def prepare_index(
+    *,
+    session: Session,
+    event: Event,
+    cache: IndexCache,
+    phase: Callable[[str], None] | None = None,
+) -> IndexBuild:
+    """Build the event's index into `cache` now, unless it is current there already."""
+    started = time.perf_counter()
+    builds = cache.builds
+    matching = event_matching(session=session, event=event, cache=cache, phase=phase)
+    session.rollback()  # release the read transaction (SQLite: its snapshot)
+    return IndexBuild(
+        event_id=event.id,  # type: ignore[arg-type]
+        participants=len(matching.participants),
+        built=cache.builds > builds,
+        seconds=round(time.perf_counter() - started, 3),
+        process=f"{socket.gethostname()}:{os.getpid()}",
+    )
 
 
 def suggestions_for(

@@ -456,6 +456,31 @@ def test_same_input_same_output() -> None:
     assert first == second
 
 
+def test_several_workers_search_the_whole_day_models_and_keep_every_rule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from matching.scheduler import solver as module
+
+    asked: list[int] = []
+    original = module._solver
+
+    def recording(budget_s: float, workers: int) -> cp_model.CpSolver:
+        asked.append(workers)
+        return original(budget_s, workers)
+
+    monkeypatch.setattr(module, "_solver", recording)
+    data = random_day(2)
+    data["meetings"][0]["current"] = {"slot": 1, "table": 1}  # a move phase to run
+    solution = solve(parse_problem(json.dumps(data)), time_limit_s=4, workers=2).to_dict()
+    assert violations(data, solution) == []
+    assert 2 in asked, "the optimising searches got the workers asked for"
+    asked.clear()
+    solve(parse_problem(json.dumps(data)), time_limit_s=4)
+    assert asked and set(asked) == {1}, "one worker by default"
+    with pytest.raises(ValueError, match="workers"):
+        solve(parse_problem(json.dumps(data)), time_limit_s=1, workers=0)
+
+
 def test_time_limit_is_obeyed() -> None:
     data = random_day(7, participants=120, meetings=700)
     data["slots"] = 12

@@ -342,6 +342,7 @@ ROWS: Final[tuple[Row, ...]] = (
     Row("GET", f"{API}/events/{{event_id}}/participants/{{participant_id}}/suggestions",
         "the participant, organisers", own(200)),
     Row("GET", f"{API}/events/{{event_id}}/suggestions/pairs", "organisers", organizers(200)),
+    Row("POST", f"{API}/events/{{event_id}}/suggestions/index", "organisers", organizers(200)),
     # -- live booking
     Row("GET", f"{API}/events/{{event_id}}/participants/{{participant_id}}/free-times",
         "either of the two participants, organisers",

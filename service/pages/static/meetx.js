@@ -14,9 +14,11 @@ document.addEventListener("submit", (event) => {
   }
 });
 
-// The scheduler as a background job: the dashboard's "run in the background" button sends
-// the form to its job address, and a progress bar follows the job (GET /admin/jobs/{id}, twice a second) until it
-// ends, without reloading the page. Without this script the form runs in the request.
+// Background jobs from the dashboard (the scheduler, a participant import): the "in the
+// background" button sends the form to its job address, and a progress bar follows the job
+// (GET /admin/jobs/{id}, twice a second) until it ends, without reloading the page; a panel
+// with data-job-then then opens the page of the job's outcome. Without this script the
+// form runs in the request.
 (() => {
   const english = document.documentElement.lang === "en";
   const say = (progress) => (english ? progress.message_en : progress.message_vi);
@@ -54,6 +56,11 @@ document.addEventListener("submit", (event) => {
       message.textContent = text;
       if (["succeeded", "failed", "cancelled"].includes(current.status)) {
         cancel.hidden = true;
+        if (panel.dataset.jobThen) {
+          // The page that shows this job's outcome (an import's rows or links).
+          window.location.assign(panel.dataset.jobThen + current.id);
+          return true;
+        }
         if (current.result) {
           const r = current.result;
           result.textContent = english
@@ -97,7 +104,9 @@ document.addEventListener("submit", (event) => {
       event.preventDefault();
       const body = new FormData(form, event.submitter);
       const panel = document.getElementById(form.dataset.jobPanel);
-      fetch(form.dataset.jobUrl, { method: "POST", body, credentials: "same-origin" })
+      // A form posted to its usual address asks for a job with Prefer: respond-async.
+      const headers = form.hasAttribute("data-job-prefer") ? { Prefer: "respond-async" } : {};
+      fetch(form.dataset.jobUrl, { method: "POST", body, headers, credentials: "same-origin" })
         .then((answer) => answer.json())
         .then((job) => follow(panel, job, body.get("csrf_token")));
     });

@@ -29,8 +29,12 @@ def _tables_with_triggers(connection: sa.Connection) -> set[str]:
     return {table for (table,) in rows}
 
 
+# Tables no cached answer reads, written all day by the machinery (migration 0009).
+UNVERSIONED = {"data_version", "job"}
+
+
 def test_every_table_raises_the_version(connection: sa.Connection) -> None:
-    tables = set(metadata.tables) - {"data_version"}
+    tables = set(metadata.tables) - UNVERSIONED
     missing = tables - _tables_with_triggers(connection)
     assert not missing, f"tables whose writes do not raise data_version: {sorted(missing)}"
 

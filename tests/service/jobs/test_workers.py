@@ -4,6 +4,7 @@ while running, cancel, SIGKILL mid-solve, and two workers never running a job tw
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from service.jobs.engine import JobEngine
 from tests.service.jobs.world import (
     ASYNC,
     HEADERS,
+    SAME_PRIORITY,
     database_url,
     make_event,
     places,
@@ -71,7 +73,7 @@ def test_a_worker_process_stores_what_the_synchronous_run_would_with_progress(
         event_id = make_event(client, url, 30, tables=4)
         planned = _planned(client, event_id)
         assert planned
-        with workers(url, tmp_path) as (worker,):
+        with workers(url, tmp_path, env=SAME_PRIORITY) as (worker,):
             job = client.post(f"/api/v1/events/{event_id}/schedule", json={}, headers=ASYNC).json()
             seen = []
             while job["status"] in ("queued", "running"):
@@ -99,6 +101,23 @@ def test_a_cancel_stops_the_solve_within_two_seconds_and_stores_nothing(
         assert ended["status"] == "cancelled", ended
         assert time.monotonic() - asked < 2.5  # 2 s, and the poll's own pace
         assert places(client, event_id) == set()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_short_job_does_not_wait_behind_a_solve(backend: str, tmp_path: Path) -> None:
+    """One worker, `--concurrency 1`: its lane for short jobs runs them meanwhile."""
+    with database_url(backend, tmp_path) as url, web(url) as client, workers(url, tmp_path):
+        event_id = make_event(client, url, 120, tables=12)
+        solve = _start_long_solve(client, event_id)
+        engine = shared_objects(client.app).get(JobEngine)
+        with Session(engine.engine, expire_on_commit=False) as session:
+            short, _ = engine.enqueue(session=session, kind="jobs.sleep", params={"seconds": 0.1})
+        ended = wait_for(client, short.id, {"succeeded", "failed", "cancelled"}, 15)
+        assert ended["status"] == "succeeded", ended
+        still = client.get(f"/api/v1/jobs/{solve['id']}", headers=HEADERS).json()
+        assert still["status"] == "running", "the solve went on meanwhile"
+        client.post(f"/api/v1/jobs/{solve['id']}/cancel", headers=HEADERS)
+        wait_for(client, solve["id"], {"succeeded", "failed", "cancelled"}, 10)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -134,17 +153,32 @@ def test_two_workers_never_run_one_job_twice(backend: str, tmp_path: Path) -> No
                 engine.dispatch(job.id, job.queue)  # dispatched twice on purpose
         with workers(url, tmp_path, 2) as running:
             done = [wait_for(client, i, {"succeeded", "failed", "cancelled"}, 60) for i in ids]
+            groups = {Path(f"/proc/{w.process.pid}/autogroup").read_text() for w in running}
         assert all(d["status"] == "succeeded" and d["attempts"] == 1 for d in done), done
         pids = {d["result"]["pid"] for d in done}
         assert pids <= {w.process.pid for w in running}
+        # A worker runs its jobs below the web's priority (MEETX_WORKER_NICE, 10), and,
+        # leading its own session, lowers the session's scheduling group too.
+        assert {d["result"]["nice"] for d in done} == {max(10, os.nice(0))}
+        assert all(g.strip().endswith("nice 10") for g in groups), groups
 
 
 def test_serve_runs_jobs_itself_on_sqlite(tmp_path: Path) -> None:
     """The embedded default: no worker process, same API and progress."""
-    with database_url("sqlite", tmp_path) as url, web(url, run_jobs=True) as client:
+    base = os.getpriority(os.PRIO_PROCESS, 0)  # this (request) thread's priority
+    with database_url("sqlite", tmp_path) as url, web(url, run_jobs=True, worker_nice=0) as client:
         event_id = make_event(client, url, 40, tables=6)
         planned = _planned(client, event_id)
         job = client.post(f"/api/v1/events/{event_id}/schedule", json={}, headers=ASYNC).json()
         ended = wait_for(client, job["id"], {"succeeded", "failed", "cancelled"}, 60)
         assert ended["status"] == "succeeded", ended
         assert places(client, event_id) == planned
+    # By default the job threads run below the requests' priority; the process does not.
+    (tmp_path / "nice").mkdir()
+    with database_url("sqlite", tmp_path / "nice") as url, web(url, run_jobs=True) as client:
+        engine = shared_objects(client.app).get(JobEngine)
+        with Session(engine.engine, expire_on_commit=False) as session:
+            job, _ = engine.enqueue(session=session, kind="jobs.sleep", params={})
+        ended = wait_for(client, job.id, {"succeeded", "failed", "cancelled"}, 30)
+        assert ended["result"]["nice"] == max(10, base)
+        assert os.getpriority(os.PRIO_PROCESS, 0) == base

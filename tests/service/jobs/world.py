@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[3]
 HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ASYNC = {**HEADERS, "Prefer": "respond-async"}
 LEASE_S = 3
+PUBLIC_URL = "https://meetx.example"
 
 
 @contextmanager
@@ -64,7 +65,7 @@ def web(url: str, *, run_jobs: bool = False, **settings: Any) -> Iterator[TestCl
         Settings(
             database_url=url,
             admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
-            public_url="https://meetx.example",
+            public_url=PUBLIC_URL,
             log_level="WARNING",
             run_jobs=run_jobs,
             job_lease_s=LEASE_S,
@@ -78,13 +79,19 @@ def web(url: str, *, run_jobs: bool = False, **settings: Any) -> Iterator[TestCl
 class Worker:
     """`meetx worker` in a process group of its own."""
 
-    def __init__(self, url: str, log: Path, *, concurrency: int = 1) -> None:
+    def __init__(
+        self, url: str, log: Path, *, concurrency: int = 1, env: dict[str, str] | None = None
+    ) -> None:
         env = {
             **os.environ,
             "MEETX_DATABASE_URL": url,
             "MEETX_JOB_LEASE_S": str(LEASE_S),
             "MEETX_LOG_LEVEL": "INFO",
+            # The web's settings (web() below): links, and the secret sealed values share.
+            "MEETX_PUBLIC_URL": PUBLIC_URL,
+            "MEETX_ADMIN_TOKEN": ADMIN_TOKEN,
             "PYTHONPATH": str(REPO),
+            **(env or {}),
         }
         self.log_path = log
         with log.open("ab") as out:
@@ -114,9 +121,17 @@ class Worker:
                 self.kill()
 
 
+# A solve compared with the synchronous run's must not be cut by the wall clock (the
+# solver is reproducible only within its deterministic limits): at the web's priority,
+# a job is not starved by the other processes of a busy test machine.
+SAME_PRIORITY = {"MEETX_WORKER_NICE": "0"}
+
+
 @contextmanager
-def workers(url: str, tmp_path: Path, count: int = 1) -> Iterator[list[Worker]]:
-    started = [Worker(url, tmp_path / f"worker{i}.log") for i in range(count)]
+def workers(
+    url: str, tmp_path: Path, count: int = 1, env: dict[str, str] | None = None
+) -> Iterator[list[Worker]]:
+    started = [Worker(url, tmp_path / f"worker{i}.log", env=env) for i in range(count)]
     try:
         yield started
     finally:

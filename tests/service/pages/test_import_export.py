@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 
 from service.core.errors import conflict
 from service.organizations.models import Organization
-from service.pages import importer
+from service.participants import importer
 from service.participants.models import Participant
 from tests.service.pages.conftest import PagesEvent, add_participant, place_meeting, sign_in
 

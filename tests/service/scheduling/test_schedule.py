@@ -355,8 +355,8 @@ def test_a_change_during_the_run_is_409_and_stores_nothing(
     ev.accepted(guest, host)
     real_solver = scheduling.solve_problem
 
-    def solve_while_an_organiser_books(problem: dict, time_limit_s: float) -> Any:
-        answer = real_solver(problem, time_limit_s)
+    def solve_while_an_organiser_books(problem: dict, time_limit_s: float, **solver: Any) -> Any:
+        answer = real_solver(problem, time_limit_s, **solver)
         booked = client.post(
             ev.path("/meetings"),
             json={

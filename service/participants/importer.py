@@ -10,10 +10,11 @@ import is rolled back.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -21,13 +22,13 @@ from openpyxl import load_workbook
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from service.core import i18n as catalogues
 from service.core.errors import ProblemError
 from service.core.i18n import vi_en
 from service.events.models import Event
 from service.kit.folding import fold, nfc
 from service.organizations.models import Organization, OrganizationCreate, OrganizationKind
 from service.organizations.service import create_organization
-from service.pages.i18n import COUNTRY_NAMES
 from service.participants.models import Delegate, Participant, ParticipantCreate
 from service.participants.service import create_participant, participant_with_token
 from service.reference.service import check_sector_codes, resolve_province
@@ -51,6 +52,10 @@ COLUMNS: Final = (
 REQUIRED_COLUMNS: Final = ("kind", "name", "country")
 ORGANIZATION_COLUMNS: Final = COLUMNS[:10]
 MAX_ROWS: Final = 5000
+# A background import reports its progress (and may be stopped) this often, in rows.
+PROGRESS_EVERY: Final = 100
+# Hears (phase, share done or None).
+Progress = Callable[[str, float | None], None]
 _LIST_SPLIT = re.compile(r"[,;|\s]+")
 
 # Words organisers type in a Vietnamese sheet, besides the API's own values.
@@ -189,6 +194,8 @@ def _kind(value: str) -> OrganizationKind:
     raise ValueError(vi_en("import.err.one_of") + ": " + kinds)
 
 
+# ISO codes -> (Vietnamese, English) names: the catalogues' "country.KR" ids.
+COUNTRY_NAMES: Final = catalogues.family("country.")
 _COUNTRY_BY_NAME = {fold(name): code for code, names in COUNTRY_NAMES.items() for name in names} | {
     "vietnam": "VN",
     "korea": "KR",
@@ -316,12 +323,18 @@ def _existing_organization(session: Session, name: str, country: str) -> Organiz
 
 
 def plan_import(
-    *, session: Session, event: Event, rows: list[tuple[int, dict[str, str]]]
+    *,
+    session: Session,
+    event: Event,
+    rows: list[tuple[int, dict[str, str]]],
+    progress: Progress | None = None,
 ) -> tuple[list[PlannedParticipant], list[RowError]]:
     """Checks every row without writing anything."""
     errors: list[RowError] = []
     planned: dict[tuple[str, str], PlannedParticipant] = {}
-    for number, cells in rows:
+    for index, (number, cells) in enumerate(rows):
+        if progress is not None and index % PROGRESS_EVERY == 0:
+            progress("checking", index / len(rows))
         name, country_raw = cells.get("name", ""), cells.get("country", "")
         if not name:
             errors.append(RowError(number, "name", vi_en("import.err.required")))
@@ -384,27 +397,65 @@ def _registered(session: Session, event: Event, org: Organization) -> bool:
     )
 
 
+# ---------------------------------------------------------------- as a background job
+
+IMPORT_TASK: Final = "participants.import"  # the job's kind (tasks.py runs it)
+LINKS_KEY: Final = "_links"  # the sealed personal links in its result
+
+
+def import_params(filename: str, content: bytes) -> dict[str, Any]:
+    """The job's parameters: the uploaded file as it came."""
+    return {"filename": filename, "content": base64.b64encode(content).decode("ascii")}
+
+
 # ---------------------------------------------------------------- writing
 
 
 def import_participants(
-    *, session: Session, event: Event, filename: str, content: bytes, public_url: str
+    *,
+    session: Session,
+    event: Event,
+    filename: str,
+    content: bytes,
+    public_url: str,
+    progress: Progress | None = None,
+    before_commit: Callable[[Session, ImportOutcome], None] | None = None,
 ) -> ImportOutcome:
-    """Checks the whole file, then writes it in one transaction, or reports the rows."""
+    """Checks the whole file, then writes it in one transaction, or reports the rows.
+
+    A background job (tasks.py) passes the rest: `progress` hears the phase (reading,
+    checking, writing) and the share done, every hundred rows or participants (raising
+    there stops the import, nothing written), and `before_commit` the outcome in the
+    transaction that writes it, just before its commit."""
+    if progress is not None:
+        progress("reading", None)
     try:
         rows = list(read_rows(filename, content))
     except ImportFileError as exc:
         return ImportOutcome(errors=[RowError(1, "", str(exc))])
     if not rows:
         return ImportOutcome(errors=[RowError(1, "", vi_en("import.err.no_rows"))])
-    planned, errors = plan_import(session=session, event=event, rows=rows)
+    planned, errors = plan_import(session=session, event=event, rows=rows, progress=progress)
     if errors:
         return ImportOutcome(errors=errors)
-    return _write(session=session, event=event, planned=planned, public_url=public_url)
+    return _write(
+        session=session,
+        event=event,
+        planned=planned,
+        public_url=public_url,
+        progress=progress,
+        before_commit=before_commit,
+    )
 
 
 def _write(
-    *, session: Session, event: Event, planned: list[PlannedParticipant], public_url: str
+    *,
+    session: Session,
+    event: Event,
+    planned: list[PlannedParticipant],
+    public_url: str,
+    progress: Progress | None = None,
+    before_commit: Callable[[Session, ImportOutcome], None] | None = None,
 ) -> ImportOutcome:
     # The service functions commit after each row. Run them in a session joined to this
     # request's transaction with savepoints: their commits then only release savepoints,
@@ -415,7 +466,9 @@ def _write(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     ) as writer:
         try:
-            for plan in planned:
+            for index, plan in enumerate(planned):
+                if progress is not None and index % PROGRESS_EVERY == 0:
+                    progress("writing", index / len(planned))
                 org = plan.existing
                 if org is None:
                     assert plan.organization is not None  # plan_import reported it otherwise
@@ -448,5 +501,7 @@ def _write(
             writer.rollback()
             session.rollback()
             return ImportOutcome(errors=[RowError(plan.first_row, "name", _problem_message(exc))])
+    if before_commit is not None:
+        before_commit(session, outcome)
     session.commit()
     return outcome

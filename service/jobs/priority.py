@@ -1,0 +1,114 @@
+"""Background work yields the CPU to the pages: lower scheduling priority for jobs.
+
+A solve is CPU-bound for minutes; the agenda and feeds that thousands of phones poll are
+short requests that must not wait behind it. When a worker shares a machine with web
+processes (or with PostgreSQL), the kernel should run the web first and give the solve
+what is left. Lowering the priority ("nice") does exactly that and costs nothing on an
+idle machine: a niced thread still gets every idle cycle.
+
+Linux keeps the nice value per thread, and a new thread starts with its creator's. So:
+
+- ``meetx worker`` lowers every thread it has once it has started (its imports run at
+  the priority it was given: a worker started on a busy machine is ready sooner), and
+  every thread it starts later (procrastinate's, the jobs', CP-SAT's search threads)
+  inherits it;
+- ``meetx serve`` lowers only the threads that run jobs, at the start of each job; the
+  threads serving requests keep their priority.
+
+Linux also groups the processes of one session (``sched_autogroup``): the kernel first
+shares the CPU between sessions, equally, and only then by nice within each one. A
+worker that leads its own session (started by a supervisor, or ``setsid``) therefore
+lowers its session's group too, else its nice value would not count against web
+processes of another session. Under systemd or in containers each service has a cgroup
+of its own instead, and the cgroup's CPU weight decides (``CPUWeight=``, compose's
+``cpu_shares``; see README "Running on several machines").
+
+Raising a priority needs privileges; this module only ever lowers it, and where the
+system refuses it logs that and goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
+log = logging.getLogger("meetx.jobs")
+
+_LINUX = sys.platform.startswith("linux")
+_AUTOGROUP = Path("/proc/self/autogroup")
+_TASKS = Path("/proc/self/task")  # the threads of this process
+
+
+def _current(who: int) -> int:
+    return os.getpriority(os.PRIO_PROCESS, who)
+
+
+def lower_thread_priority(nice: int) -> bool:
+    """Lower the calling thread's priority to `nice` (and the threads it starts later).
+
+    Only on Linux, where priorities are per thread; elsewhere a thread cannot be lowered
+    alone and nothing happens. Returns True when the thread now runs at `nice` or lower.
+    """
+    if nice <= 0 or not _LINUX:
+        return False
+    tid = threading.get_native_id()
+    try:
+        if _current(tid) < nice:
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+    except OSError as exc:
+        log.warning("cannot lower the priority of a job thread to %d: %s", nice, exc)
+        return False
+    return True
+
+
+def lower_process_priority(nice: int) -> bool:
+    """Lower this process to `nice`: every thread it has and will start.
+
+    On Linux this lowers each of its threads (later ones inherit from their creator)
+    and, when this process leads its session, the session's scheduling group.
+    """
+    if nice <= 0:
+        return False
+    if not _LINUX:
+        try:
+            current = os.getpriority(os.PRIO_PROCESS, 0)
+            if current < nice:
+                os.setpriority(os.PRIO_PROCESS, 0, nice)
+        except (OSError, AttributeError) as exc:
+            log.warning("cannot lower the worker's priority to %d: %s", nice, exc)
+            return False
+        return True
+    lowered = lower_thread_priority(nice)
+    for task in _TASKS.iterdir():
+        if task.name.isdigit() and int(task.name) != threading.get_native_id():
+            try:
+                if _current(int(task.name)) < nice:
+                    os.setpriority(os.PRIO_PROCESS, int(task.name), nice)
+            except (ProcessLookupError, PermissionError):
+                pass  # a thread that ended meanwhile
+    if os.getsid(0) == os.getpid():
+        lower_session_group(nice)
+    return lowered
+
+
+def lower_session_group(nice: int) -> bool:
+    """Lower the scheduling group of this process's session (Linux ``sched_autogroup``)."""
+    try:
+        text = _AUTOGROUP.read_text()
+    except OSError:
+        return False  # no autogroups on this kernel (or not readable): nothing to lower
+    try:
+        current = int(text.rsplit("nice", 1)[1])
+    except (IndexError, ValueError):
+        return False
+    if current >= nice:
+        return True
+    try:
+        _AUTOGROUP.write_text(str(nice))
+    except OSError as exc:
+        log.warning("cannot lower the worker's session group to nice %d: %s", nice, exc)
+        return False
+    return True

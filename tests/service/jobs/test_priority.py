@@ -1,0 +1,67 @@
+"""Background work runs at a lower priority than the requests (service/jobs/priority.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from service.jobs.priority import lower_thread_priority
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="per-thread priorities are Linux's"
+)
+
+
+def _nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def test_a_job_thread_is_lowered_alone_and_its_own_threads_follow() -> None:
+    before = _nice()
+    seen: dict[str, int] = {}
+
+    def job() -> None:
+        assert lower_thread_priority(before + 5)
+        assert lower_thread_priority(before + 2), "never raised back"
+        seen["job"] = _nice()
+        child = threading.Thread(target=lambda: seen.setdefault("child", _nice()))
+        child.start()
+        child.join()
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    thread.join()
+    assert seen == {"job": before + 5, "child": before + 5}
+    assert _nice() == before, "the calling thread (a request's) keeps its priority"
+
+
+def test_zero_leaves_the_priority_alone() -> None:
+    seen: list[tuple[bool, int]] = []
+    thread = threading.Thread(target=lambda: seen.append((lower_thread_priority(0), _nice())))
+    thread.start()
+    thread.join()
+    assert seen == [(False, _nice())]
+
+
+def test_a_worker_lowers_every_thread_it_has_and_starts() -> None:
+    script = (
+        "import os, threading\n"
+        "from service.jobs.priority import lower_process_priority\n"
+        "before = threading.Event()\n"
+        "early = threading.Thread(target=before.wait)\n"
+        "early.start()\n"
+        "assert lower_process_priority(os.nice(0) + 4)\n"
+        "late = threading.Thread(target=lambda: None)\n"
+        "late.start()\n"
+        "print(sorted({os.getpriority(os.PRIO_PROCESS, int(t))"
+        " for t in os.listdir('/proc/self/task')}))\n"
+        "before.set()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == f"[{os.nice(0) + 4}]", done.stderr
