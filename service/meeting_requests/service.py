@@ -310,9 +310,13 @@ def answer_request(
 ) -> MeetingRequest:
     """accept / decline / withdraw a pending request (409 for any other status). With
     ``commit=False`` the change is only flushed: live booking adds the meeting to the same
-    transaction."""
+    transaction.
+
+    The request's row is read again and locked (PostgreSQL; SQLite runs one writer at a
+    time): of two answers at the same moment, the second waits for the first to commit
+    and then finds the request answered (409), never answers it twice."""
     expire_stale_requests(session=session, event=event, commit=False)
-    session.refresh(request)
+    session.refresh(request, with_for_update=True)
     if request.status is not RequestStatus.pending:
         raise conflict(
             f"the request is {request.status.value}; only pending requests can be answered"
