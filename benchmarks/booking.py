@@ -14,11 +14,14 @@ requests, so the occupancy reads are not run on empty tables. Then:
   other (median, p99 of the server's answer);
 - accepts, one client: `--pairs` acceptances one after the other (the cost of one accept,
   no queue);
-- accepts, open loop: `--clients` clients, each accepting `--per-client` requests (to
-  random partners, some hosts asked by many) at an offered total of `--rate` accepts/s;
-  latency from each request's scheduled send time;
-- accepts, burst: `--clients` acceptances released by one barrier (every one waits for
-  the others' writes: this shows the queue, not a single accept);
+- accepts, open loop: `--clients` clients (threads, each with its own connection, all
+  built before the clock starts), each accepting `--per-client` requests (to random
+  partners, some hosts asked by many) at an offered total of `--rate` accepts/s;
+  latency from each request's scheduled send time; how late the generator itself sent
+  them is printed beside it;
+- accepts, burst: `--clients` acceptances released by one barrier, each on a connection
+  opened beforehand, latency from the release (every one waits for the others' writes:
+  this shows the queue, not a single accept);
 - double bookings: participants, tables and interpreters counted per slot in SQL.
 - baseline, in-process on the same database: the free slots of the same pairs computed by
   the service (indexed reads of the pair's seats and the slots' occupancy) and by a scan
