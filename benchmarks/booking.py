@@ -14,11 +14,14 @@ requests, so the occupancy reads are not run on empty tables. Then:
   other (median, p99 of the server's answer);
 - accepts, one client: `--pairs` acceptances one after the other (the cost of one accept,
   no queue);
-- accepts, open loop: `--clients` clients, each accepting `--per-client` requests (to
-  random partners, some hosts asked by many) at an offered total of `--rate` accepts/s;
-  latency from each request's scheduled send time;
-- accepts, burst: `--clients` acceptances released by one barrier (every one waits for
-  the others' writes: this shows the queue, not a single accept);
+- accepts, open loop: `--clients` clients (threads, each with its own connection, all
+  built before the clock starts), each accepting `--per-client` requests (to random
+  partners, some hosts asked by many) at an offered total of `--rate` accepts/s;
+  latency from each request's scheduled send time; how late the generator itself sent
+  them is printed beside it;
+- accepts, burst: `--clients` acceptances released by one barrier, each on a connection
+  opened beforehand, latency from the release (every one waits for the others' writes:
+  this shows the queue, not a single accept);
 - double bookings: participants, tables and interpreters counted per slot in SQL.
 - baseline, in-process on the same database: the free slots of the same pairs computed by
   the service (indexed reads of the pair's seats and the slots' occupancy) and by a scan
@@ -33,6 +36,7 @@ import argparse
 import itertools
 import os
 import random
+import ssl
 import statistics
 import sys
 import tempfile
@@ -82,6 +86,16 @@ SESSIONS = (
 )
 
 
+# One TLS context for every client: httpx builds one per Client otherwise (loading the CA
+# bundle, about 40 ms of CPU each), which with 200 clients made the load generator, not the
+# server, the slowest part of the open loop.
+_TLS = ssl.create_default_context()
+
+
+def http_client(base_url: str, **kwargs: object) -> httpx.Client:
+    return httpx.Client(base_url=base_url, verify=_TLS, **kwargs)  # type: ignore[arg-type]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -106,7 +120,7 @@ class Setup:
 
 def build(server: ServerProcess, url: str, participants: int) -> Setup:
     headers = server.admin_headers
-    with httpx.Client(base_url=server.base_url, timeout=60) as client:
+    with http_client(server.base_url, timeout=60) as client:
         event_id = create_event(client, headers)
         for starts_at, ends_at in SESSIONS:
             created(
@@ -148,9 +162,11 @@ def build(server: ServerProcess, url: str, participants: int) -> Setup:
 def make_requests(setup: Setup, pairs: list[tuple[Registered, Registered]]) -> list[int]:
     headers = setup.server.admin_headers
 
-    def one(pair: tuple[Registered, Registered]) -> int | None:
-        guest, host = pair
-        with httpx.Client(base_url=setup.server.base_url, timeout=60) as client:
+    limits = httpx.Limits(max_connections=8)
+    with http_client(setup.server.base_url, timeout=60, limits=limits) as client:
+
+        def one(pair: tuple[Registered, Registered]) -> int | None:
+            guest, host = pair
             response = client.post(
                 f"{API}/events/{setup.event_id}/meeting-requests",
                 json={
@@ -159,10 +175,10 @@ def make_requests(setup: Setup, pairs: list[tuple[Registered, Registered]]) -> l
                 },
                 headers=headers,
             )
-        return int(response.json()["id"]) if response.status_code == 201 else None
+            return int(response.json()["id"]) if response.status_code == 201 else None
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        return [r for r in pool.map(one, pairs) if r is not None]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return [r for r in pool.map(one, pairs) if r is not None]
 
 
 def random_pairs(
@@ -183,20 +199,21 @@ def random_pairs(
 
 
 def accept_all(setup: Setup, request_ids: list[int], workers: int = 8) -> None:
-    def one(request_id: int) -> None:
-        httpx.post(
-            f"{setup.server.base_url}{API}/meeting-requests/{request_id}/accept",
-            headers=setup.server.admin_headers,
-            timeout=60,
-        )
+    limits = httpx.Limits(max_connections=workers)
+    with http_client(setup.server.base_url, timeout=60, limits=limits) as client:
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(one, request_ids))
+        def one(request_id: int) -> None:
+            client.post(
+                f"{API}/meeting-requests/{request_id}/accept", headers=setup.server.admin_headers
+            )
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(one, request_ids))
 
 
 def free_times(setup: Setup, pairs: list[tuple[Registered, Registered]]) -> list[float]:
     latencies = []
-    with httpx.Client(base_url=setup.server.base_url, timeout=60) as client:
+    with http_client(setup.server.base_url, timeout=60) as client:
         for guest, host in pairs:
             started = time.perf_counter()
             response = client.get(
@@ -209,8 +226,25 @@ def free_times(setup: Setup, pairs: list[tuple[Registered, Registered]]) -> list
     return latencies
 
 
-def open_loop(setup: Setup, batches: list[list[int]], rate: float) -> tuple[list[float], Counter]:
-    """Each client accepts its requests in turn; sends are scheduled at `rate` in total."""
+@dataclass
+class Run:
+    latencies: list[float]  # from each request's scheduled (or released) send time
+    outcomes: Counter
+    late: list[float]  # how late the load generator sent each request: its own lag
+
+
+def _outcome(response: httpx.Response) -> str:
+    body = response.json() if response.status_code == 200 else {}
+    kind = "booked" if body.get("meeting") else "reason" if body else "error"
+    return f"{response.status_code} {kind}"
+
+
+def open_loop(setup: Setup, batches: list[list[int]], rate: float) -> Run:
+    """Each client accepts its requests in turn; sends are scheduled at `rate` in total.
+
+    Every client (its own connection) and thread exists before the first scheduled send,
+    so building them is not counted; latency runs from each request's scheduled time, so a
+    late send by the generator counts against the server too, and is reported apart."""
     schedule: list[tuple[float, int, int]] = []
     interval = 1.0 / rate
     for index, (client_no, request_id) in enumerate(
@@ -220,52 +254,81 @@ def open_loop(setup: Setup, batches: list[list[int]], rate: float) -> tuple[list
     by_client: dict[int, list[tuple[float, int]]] = {}
     for at, client_no, request_id in schedule:
         by_client.setdefault(client_no, []).append((at, request_id))
-    latencies: list[float] = []
-    outcomes: Counter = Counter()
+    run = Run([], Counter(), [])
     lock = threading.Lock()
-    start = time.perf_counter() + 0.5
+    clients = [http_client(setup.server.base_url, timeout=120) for _ in by_client]
+    ready = threading.Barrier(len(by_client) + 1)
+    start = 0.0
 
-    def client_run(items: list[tuple[float, int]]) -> None:
-        with httpx.Client(base_url=setup.server.base_url, timeout=120) as client:
-            for at, request_id in items:
-                delay = start + at - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                response = client.post(
-                    f"{API}/meeting-requests/{request_id}/accept",
-                    headers=setup.server.admin_headers,
-                )
-                elapsed = time.perf_counter() - (start + at)
-                body = response.json() if response.status_code == 200 else {}
-                with lock:
-                    latencies.append(elapsed)
-                    outcomes[
-                        f"{response.status_code} "
-                        + ("booked" if body.get("meeting") else "reason" if body else "error")
-                    ] += 1
-
-    with ThreadPoolExecutor(max_workers=len(by_client)) as pool:
-        list(pool.map(client_run, by_client.values()))
-    return latencies, outcomes
-
-
-def burst(setup: Setup, request_ids: list[int]) -> tuple[list[float], Counter]:
-    barrier = threading.Barrier(len(request_ids))
-    limits = httpx.Limits(max_connections=len(request_ids))
-    outcomes: Counter = Counter()
-    with httpx.Client(base_url=setup.server.base_url, limits=limits, timeout=120) as client:
-
-        def one(request_id: int) -> float:
-            barrier.wait()
-            started = time.perf_counter()
+    def client_run(client: httpx.Client, items: list[tuple[float, int]]) -> None:
+        ready.wait()
+        for at, request_id in items:
+            delay = start + at - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            late = time.perf_counter() - (start + at)
             response = client.post(
-                f"{API}/meeting-requests/{request_id}/accept", headers=setup.server.admin_headers
+                f"{API}/meeting-requests/{request_id}/accept",
+                headers=setup.server.admin_headers,
             )
-            outcomes[response.status_code] += 1
-            return time.perf_counter() - started
+            elapsed = time.perf_counter() - (start + at)
+            outcome = _outcome(response)
+            with lock:
+                run.latencies.append(elapsed)
+                run.late.append(late)
+                run.outcomes[outcome] += 1
 
-        with ThreadPoolExecutor(max_workers=len(request_ids)) as pool:
-            return list(pool.map(one, request_ids)), outcomes
+    threads = [
+        threading.Thread(target=client_run, args=(client, items))
+        for client, items in zip(clients, by_client.values(), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    start = time.perf_counter() + 0.5
+    ready.wait()
+    for thread in threads:
+        thread.join()
+    for client in clients:
+        client.close()
+    return run
+
+
+def burst(setup: Setup, request_ids: list[int]) -> Run:
+    """All accepts released at one instant by a barrier, each on a connection opened
+    beforehand; latency from the release."""
+    run = Run([], Counter(), [])
+    lock = threading.Lock()
+    released: list[float] = []
+    barrier = threading.Barrier(
+        len(request_ids), action=lambda: released.append(time.perf_counter())
+    )
+    clients = [http_client(setup.server.base_url, timeout=120) for _ in request_ids]
+
+    def one(client: httpx.Client, request_id: int) -> None:
+        client.get("/healthz")  # the connection is open before the release
+        barrier.wait()
+        late = time.perf_counter() - released[0]
+        response = client.post(
+            f"{API}/meeting-requests/{request_id}/accept", headers=setup.server.admin_headers
+        )
+        elapsed = time.perf_counter() - released[0]
+        outcome = _outcome(response)
+        with lock:
+            run.latencies.append(elapsed)
+            run.late.append(late)
+            run.outcomes[outcome] += 1
+
+    threads = [
+        threading.Thread(target=one, args=(client, request_id))
+        for client, request_id in zip(clients, request_ids, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for client in clients:
+        client.close()
+    return run
 
 
 def double_bookings(url: str) -> dict[str, int]:
@@ -375,7 +438,7 @@ def run(backend: str, args: argparse.Namespace) -> None:
             print(f"free slots in-process, scan baseline: {summary(timings['scan'])}", flush=True)
             ids = make_requests(setup, random_pairs(setup, args.pairs, rng, used))
             latencies = []
-            with httpx.Client(base_url=server.base_url, timeout=60) as client:
+            with http_client(server.base_url, timeout=60) as client:
                 for request_id in ids:
                     started = time.perf_counter()
                     client.post(
@@ -387,15 +450,22 @@ def run(backend: str, args: argparse.Namespace) -> None:
             ids = make_requests(setup, random_pairs(setup, total, rng, used))
             batches = [ids[i :: args.clients] for i in range(args.clients)]
             print(f"load average before the accepts: {os.getloadavg()}")
-            latencies, outcomes = open_loop(setup, batches, args.rate)
+            loop = open_loop(setup, batches, args.rate)
             print(
                 f"accept, {args.clients} clients open loop at {args.rate}/s: "
-                f"{summary(latencies)} {dict(outcomes)}",
+                f"{summary(loop.latencies)} {dict(loop.outcomes)}\n"
+                f"  sent late by the load generator: {summary(loop.late)}",
                 flush=True,
             )
+            print(f"load average after the open loop: {os.getloadavg()}")
             ids = make_requests(setup, random_pairs(setup, args.clients, rng, used))
-            latencies, statuses = burst(setup, ids)
-            print(f"accept, {len(ids)} at once (burst): {summary(latencies)} {dict(statuses)}")
+            released = burst(setup, ids)
+            print(
+                f"accept, {len(ids)} at once (burst): {summary(released.latencies)} "
+                f"{dict(released.outcomes)}\n"
+                f"  sent late by the load generator: {summary(released.late)}",
+                flush=True,
+            )
             print(f"after: {double_bookings(url)}", flush=True)
 
     if backend == "sqlite":

@@ -13,8 +13,11 @@ the time the accepter picked, else the best free slot (the fewest added breaks f
 then the earliest), each attempt inside a SAVEPOINT. A concurrent booking that took the
 table, a participant's slot or the last interpreter makes the insert fail on a UNIQUE
 constraint; the savepoint is rolled back and the next best free slot, read afresh, is
-tried, a bounded number of times. When nothing fits, the request stays accepted with a
-reason in Vietnamese and English, and the organiser's scheduler places it later.
+tried, a bounded number of times. Both participants' rows are locked first (PostgreSQL),
+so bookings of the same person queue while others run side by side, and a participant's
+``max_meetings``, which no constraint guards, holds. When nothing fits, the request
+stays accepted with a reason in Vietnamese and English, and the organiser's scheduler
+places it later.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from service.meetings.interpreters import interpreter_needed
 from service.meetings.models import Meeting, MeetingSource
 from service.organizations.models import Organization
 from service.participants.models import Participant
+from service.participants.service import lock_participants
 from service.scheduling.grid import Grid, GridSlot, build_grid, unavailable_slots
 
 MAX_ATTEMPTS = 8
@@ -213,9 +217,12 @@ def book_accepted(
     starts_at: datetime | None,
 ) -> Booked:
     """Books the just-accepted request (see the module docstring). The caller commits."""
-    a = session.get(Participant, request.from_participant_id)
-    b = session.get(Participant, request.to_participant_id)
-    assert a is not None and b is not None
+    # Both sides locked before their meetings are read: another booking of either waits
+    # for this commit, so their caps and free slots cannot change under the decision.
+    pair = lock_participants(
+        session=session, participant_ids=[request.from_participant_id, request.to_participant_id]
+    )
+    a, b = pair[request.from_participant_id], pair[request.to_participant_id]
     picked: tuple[int, int] | None = None
     if starts_at is not None:
         _, picked = check_slot_start(

@@ -61,16 +61,28 @@ def expiry_time(request: MeetingRequest, event: Event) -> datetime:
     return request.created_at + timedelta(hours=event.request_expiry_hours)
 
 
+_REQUEST = MeetingRequest.__table__  # type: ignore[attr-defined]
+# Built once: every answer and every new request runs it, and it nearly always finds
+# nothing, so the check costs a Core query and objects are loaded only for what it finds.
+_OVERDUE = sa.select(_REQUEST.c.id).where(
+    _REQUEST.c.event_id == sa.bindparam("event"),
+    _REQUEST.c.status == RequestStatus.pending,
+    _REQUEST.c.created_at <= sa.bindparam("cutoff"),
+)
+
+
 def expire_stale_requests(*, session: Session, event: Event, commit: bool = True) -> int:
     """Marks the event's overdue pending requests ``expired`` and frees their pairs."""
     now = utcnow()
     cutoff = now - timedelta(hours=event.request_expiry_hours)
+    session.flush()
+    ids = session.execute(_OVERDUE, {"event": event.id, "cutoff": cutoff}).scalars().all()
+    if not ids:
+        return 0
     overdue = session.exec(
-        select(MeetingRequest).where(
-            MeetingRequest.event_id == event.id,
-            MeetingRequest.status == RequestStatus.pending,
-            MeetingRequest.created_at <= cutoff,
-        )
+        select(MeetingRequest)
+        .where(MeetingRequest.id.in_(ids))  # type: ignore[union-attr]
+        .order_by(MeetingRequest.id)  # type: ignore[arg-type]
     ).all()
     for request in overdue:
         request.status = RequestStatus.expired
@@ -310,9 +322,13 @@ def answer_request(
 ) -> MeetingRequest:
     """accept / decline / withdraw a pending request (409 for any other status). With
     ``commit=False`` the change is only flushed: live booking adds the meeting to the same
-    transaction."""
+    transaction.
+
+    The request's row is read again and locked (PostgreSQL; SQLite runs one writer at a
+    time): of two answers at the same moment, the second waits for the first to commit
+    and then finds the request answered (409), never answers it twice."""
     expire_stale_requests(session=session, event=event, commit=False)
-    session.refresh(request)
+    session.refresh(request, with_for_update=True)
     if request.status is not RequestStatus.pending:
         raise conflict(
             f"the request is {request.status.value}; only pending requests can be answered"

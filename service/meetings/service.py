@@ -36,6 +36,49 @@ class Placement:
     table_no: int
 
 
+# The occupancy reads of live booking (service/booking), built once: each accept and each
+# free-times answer runs them, and a statement built and compiled per call through the
+# ORM costs about four times the query itself. Core rows, no objects loaded; `_rows`
+# flushes first, as the ORM's autoflush would, so pending writes are counted.
+_SEAT = MeetingSeat.__table__  # type: ignore[attr-defined]
+_MEETING = Meeting.__table__  # type: ignore[attr-defined]
+_INTERPRETER = InterpreterSeat.__table__  # type: ignore[attr-defined]
+_BUSY_SEATS = sa.select(_SEAT.c.participant_id, _SEAT.c.session_id, _SEAT.c.active_slot).where(
+    _SEAT.c.participant_id.in_(sa.bindparam("participants", expanding=True)),
+    _SEAT.c.active_slot.is_not(None),
+)
+_TABLES_IN_USE = (
+    sa.select(_MEETING.c.session_id, _MEETING.c.active_slot, sa.func.count())
+    .where(
+        _MEETING.c.session_id.in_(sa.bindparam("sessions", expanding=True)),
+        _MEETING.c.active_slot.is_not(None),
+    )
+    .group_by(_MEETING.c.session_id, _MEETING.c.active_slot)
+)
+_INTERPRETERS_IN_USE = (
+    sa.select(_INTERPRETER.c.session_id, _INTERPRETER.c.active_slot, sa.func.count())
+    .where(
+        _INTERPRETER.c.session_id.in_(sa.bindparam("sessions", expanding=True)),
+        _INTERPRETER.c.language == sa.bindparam("language"),
+    )
+    .group_by(_INTERPRETER.c.session_id, _INTERPRETER.c.active_slot)
+)
+_TABLES_TAKEN = sa.select(_MEETING.c.table_no).where(
+    _MEETING.c.session_id == sa.bindparam("session"),
+    _MEETING.c.active_slot == sa.bindparam("slot"),
+)
+_INTERPRETER_SEATS_TAKEN = sa.select(_INTERPRETER.c.seat_no).where(
+    _INTERPRETER.c.session_id == sa.bindparam("session"),
+    _INTERPRETER.c.active_slot == sa.bindparam("slot"),
+    _INTERPRETER.c.language == sa.bindparam("language"),
+)
+
+
+def _rows(session: Session, statement: sa.Select, parameters: dict) -> sa.Result:
+    session.flush()
+    return session.execute(statement, parameters)
+
+
 def table_name(event_session: EventSession, table_no: int) -> str:
     names = event_session.table_names or []
     if 1 <= table_no <= len(names):
@@ -84,13 +127,11 @@ def _claim_interpreter(session: Session, meeting: Meeting, event_session: EventS
     if pool is None:
         return
     taken = set(
-        session.exec(
-            select(InterpreterSeat.seat_no).where(
-                InterpreterSeat.session_id == event_session.id,
-                InterpreterSeat.active_slot == meeting.active_slot,
-                InterpreterSeat.language == language,
-            )
-        ).all()
+        _rows(
+            session,
+            _INTERPRETER_SEATS_TAKEN,
+            {"session": event_session.id, "slot": meeting.active_slot, "language": language},
+        ).scalars()
     )
     free = next((n for n in range(1, pool + 1) if n not in taken), None)
     if free is None:
@@ -366,50 +407,29 @@ def forbid(detail: str) -> ProblemError:
 def busy_seats(*, session: Session, participant_ids: Iterable[int]) -> list[tuple[int, int, int]]:
     """(participant, session, slot) of every live meeting of the participants (read
     through the seats' UNIQUE(participant, session, slot) index)."""
-    rows = session.exec(
-        select(MeetingSeat.participant_id, MeetingSeat.session_id, MeetingSeat.active_slot).where(
-            MeetingSeat.participant_id.in_(list(participant_ids)),  # type: ignore[attr-defined]
-            MeetingSeat.active_slot.is_not(None),  # type: ignore[union-attr]
-        )
-    ).all()
-    return [(p, s, slot) for p, s, slot in rows]  # type: ignore[misc]
+    rows = _rows(session, _BUSY_SEATS, {"participants": list(participant_ids)}).all()
+    return [(p, s, slot) for p, s, slot in rows]
 
 
 def tables_in_use(*, session: Session, session_ids: Iterable[int]) -> dict[tuple[int, int], int]:
     """Live meetings per (session, slot) (the UNIQUE(session, slot, table) index)."""
-    rows = session.exec(
-        select(Meeting.session_id, Meeting.active_slot, sa.func.count())
-        .where(
-            Meeting.session_id.in_(list(session_ids)),  # type: ignore[attr-defined]
-            Meeting.active_slot.is_not(None),  # type: ignore[union-attr]
-        )
-        .group_by(Meeting.session_id, Meeting.active_slot)
-    ).all()
-    return {(s, slot): n for s, slot, n in rows}  # type: ignore[misc]
+    rows = _rows(session, _TABLES_IN_USE, {"sessions": list(session_ids)}).all()
+    return {(s, slot): n for s, slot, n in rows}
 
 
 def interpreters_in_use(
     *, session: Session, session_ids: Iterable[int], language: str
 ) -> dict[tuple[int, int], int]:
     """Interpreter seats of the language taken per (session, slot)."""
-    rows = session.exec(
-        select(InterpreterSeat.session_id, InterpreterSeat.active_slot, sa.func.count())
-        .where(
-            InterpreterSeat.session_id.in_(list(session_ids)),  # type: ignore[attr-defined]
-            InterpreterSeat.language == language,
-        )
-        .group_by(InterpreterSeat.session_id, InterpreterSeat.active_slot)
+    rows = _rows(
+        session, _INTERPRETERS_IN_USE, {"sessions": list(session_ids), "language": language}
     ).all()
-    return {(s, slot): n for s, slot, n in rows}  # type: ignore[misc]
+    return {(s, slot): n for s, slot, n in rows}
 
 
 def free_table(*, session: Session, event_session: EventSession, slot: int) -> int | None:
     """The lowest table of the session free in the slot, None when all are taken."""
     taken = set(
-        session.exec(
-            select(Meeting.table_no).where(
-                Meeting.session_id == event_session.id, Meeting.active_slot == slot
-            )
-        ).all()
+        _rows(session, _TABLES_TAKEN, {"session": event_session.id, "slot": slot}).scalars()
     )
     return next((t for t in range(1, (event_session.tables or 0) + 1) if t not in taken), None)

@@ -134,6 +134,35 @@ def get_participant(*, session: Session, event_id: int, participant_id: int) -> 
     return participant
 
 
+def lock_participants(*, session: Session, participant_ids: list[int]) -> dict[int, Participant]:
+    """The participants read afresh and locked until the transaction ends, so that a
+    decision made from their meetings (a free slot, ``max_meetings``) still holds when it
+    is written: a concurrent transaction locking any of them waits for this one's commit.
+
+    PostgreSQL: FOR NO KEY UPDATE, taken in id order (two transactions locking overlapping
+    pairs cannot deadlock), which still lets others insert rows that reference them.
+    SQLite runs one writer at a time: a plain read."""
+    rows = session.exec(
+        select(Participant)
+        .where(Participant.id.in_(sorted(set(participant_ids))))  # type: ignore[union-attr]
+        .order_by(Participant.id)  # type: ignore[arg-type]
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).all()
+    return {p.id: p for p in rows}  # type: ignore[misc]
+
+
+def lock_event_participants(*, session: Session, event_id: int) -> None:
+    """Every participant of the event locked as :func:`lock_participants` does, in the
+    same order: a scheduler storing its plan excludes live bookings meanwhile."""
+    session.execute(
+        sa.select(Participant.id)
+        .where(Participant.event_id == event_id)
+        .order_by(Participant.id)  # type: ignore[arg-type]
+        .with_for_update(key_share=True)
+    ).all()
+
+
 def delegate_search_text(delegates: list[dict]) -> str:
     """The folded names and titles of the delegates, searched beside the organisation's key."""
     return search_key(*(f"{d.get('name') or ''} {d.get('title') or ''}" for d in delegates))[:2000]

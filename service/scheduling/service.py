@@ -35,6 +35,7 @@ from service.meeting_requests.service import (
 from service.meetings import service as booking
 from service.meetings.models import Meeting, MeetingSeat, MeetingSource
 from service.notifications.service import MeetingChange, meeting_place, notify_meeting_changes
+from service.participants.service import lock_event_participants
 from service.scheduling.grid import Grid
 from service.scheduling.models import (
     InterpreterNeed,
@@ -229,6 +230,9 @@ def _apply(
     public_url: str | None = None,
 ) -> None:
     session.expire_all()
+    # Live bookings lock their two participants (service/booking): with all of the
+    # event's locked, none commits between this check and the schedule's commit.
+    lock_event_participants(session=session, event_id=plan.event.id)  # type: ignore[arg-type]
     if _fingerprint(session, plan.event.id) != fingerprint:  # type: ignore[arg-type]
         session.rollback()
         raise conflict("the meetings changed while the scheduler ran; run it again")

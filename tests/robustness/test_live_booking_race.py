@@ -215,3 +215,82 @@ def test_concurrent_acceptances_never_double_book(live: Live) -> None:
     ).json()["items"]
     after = {m["id"]: (m["slot"], m["table"], m["sequence"]) for m in listed}
     assert {k: after[k] for k in before} == before
+
+
+def test_a_crowd_keeps_a_hosts_cap_and_answers_a_request_once(live: Live) -> None:
+    """No constraint guards `max_meetings` or a request's status: 20 acceptances for a
+    host capped at 2 meetings book exactly 2, and one request accepted 10 times and
+    declined 10 times at the same instant is answered once (the rest 409) with at most
+    one meeting. Bookings lock the pair's participants and an answer locks its request,
+    so neither decision is made from a read another commit has overtaken."""
+    headers = live.server.admin_headers
+    with httpx.Client(base_url=live.server.base_url, timeout=60) as client:
+        # A session of its own: the first test may have filled the shared one.
+        created(
+            client.post(
+                f"{API}/events/{live.event_id}/sessions",
+                json={
+                    "title": "Kết nối doanh nghiệp buổi chiều",
+                    "kind": "b2b",
+                    "starts_at": "2026-12-10T14:00:00+07:00",
+                    "ends_at": "2026-12-10T16:00:00+07:00",
+                    "slot_minutes": 20,
+                    "tables": 40,
+                },
+                headers=headers,
+            )
+        )
+        capped = _participant(client, live, "Công ty Thuận Thành", "VN", ["vi", "en"])
+        patched = client.patch(
+            f"{API}/events/{live.event_id}/participants/{capped}",
+            json={"max_meetings": 2},
+            headers=headers,
+        )
+        assert patched.status_code == 200, patched.text
+        to_capped = [
+            _request(client, live, _participant(client, live, f"Samil {i}", "KR", ["en"]), capped)
+            for i in range(20)
+        ]
+        guest = _participant(client, live, "Doosan Vina", "KR", ["en"])
+        host = _participant(client, live, "Công ty Quế Võ", "VN", ["en"])
+        contested = _request(client, live, guest, host)
+
+    # Each acceptance asks for another of the session's six slots: without the lock they
+    # would not even collide on a seat.
+    starts = [f"2026-12-10T{14 + m // 60:02d}:{m % 60:02d}:00+07:00" for m in range(0, 120, 20)]
+    calls = [("accept", r, starts[i % len(starts)]) for i, r in enumerate(to_capped)]
+    calls += [("accept", contested, None)] * 10 + [("decline", contested, None)] * 10
+    barrier = threading.Barrier(len(calls))
+    limits = httpx.Limits(max_connections=len(calls), max_keepalive_connections=len(calls))
+    with httpx.Client(base_url=live.server.base_url, limits=limits, timeout=120) as client:
+
+        def answer(call: tuple[str, int, str | None]) -> httpx.Response:
+            action, request_id, starts_at = call
+            body = {"starts_at": starts_at} if starts_at else None
+            barrier.wait()
+            return client.post(
+                f"{API}/meeting-requests/{request_id}/{action}", json=body, headers=headers
+            )
+
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            answers = list(pool.map(answer, calls))
+
+    capped_answers = answers[: len(to_capped)]
+    assert [a.status_code for a in capped_answers] == [200] * len(to_capped)
+    assert sum(1 for a in capped_answers if a.json()["meeting"]) == 2
+    contested_answers = answers[len(to_capped) :]
+    statuses = sorted(a.status_code for a in contested_answers)
+    assert statuses == [200] + [409] * (len(contested_answers) - 1), statuses
+    with live.engine.connect() as db:
+        capped_meetings = db.execute(
+            sa.text(
+                "SELECT COUNT(*) FROM meeting_seat WHERE participant_id = :p "
+                "AND active_slot IS NOT NULL"
+            ),
+            {"p": capped},
+        ).scalar_one()
+        contested_meetings = db.execute(
+            sa.text("SELECT COUNT(*) FROM meeting WHERE request_id = :r"), {"r": contested}
+        ).scalar_one()
+    assert capped_meetings == 2
+    assert contested_meetings <= 1

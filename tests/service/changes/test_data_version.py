@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from service.changes.service import current_version
 from service.changes.versioned_cache import VersionedCache
+from service.events.models import EventCreate
+from service.events.service import create_event
 from service.schema import metadata
 from tests.conftest import Database
+from tests.robustness.seed import register_participants_in_database
+from tests.service.factories import event_payload
 
 
 def _tables_with_triggers(connection: sa.Connection) -> set[str]:
@@ -45,22 +50,135 @@ INSERT_SECTOR = sa.text(
 )
 
 
-def test_a_write_raises_it_and_a_rollback_takes_it_back(database: Database) -> None:
+def _version(database: Database) -> int:
     with Session(database.engine) as session:
-        before = current_version(session=session)
+        return current_version(session=session)
+
+
+def test_a_write_raises_it_and_a_rollback_takes_it_back(database: Database) -> None:
+    before = _version(database)
     with Session(database.engine) as session:
         session.execute(INSERT_SECTOR)
-        assert current_version(session=session) > before, "raised inside the transaction"
         session.rollback()
-    with Session(database.engine) as session:
-        assert current_version(session=session) == before, "rolled back with the write"
+    assert _version(database) == before, "rolled back with the write"
     with Session(database.engine) as session:
         session.execute(INSERT_SECTOR)
         session.execute(sa.text("UPDATE sector SET name_en = 'Tested' WHERE code = 'Z99'"))
         session.execute(sa.text("DELETE FROM sector WHERE code = 'Z99'"))
         session.commit()
+    assert _version(database) > before, "insert, update and delete, committed"
+    if database.backend == "postgresql":
+        assert _version(database) == before + 1, "raised once per transaction, at commit"
     with Session(database.engine) as session:
-        assert current_version(session=session) >= before + 3, "insert, update and delete"
+        session.execute(sa.text("UPDATE sector SET name_en = name_en WHERE code = 'no such'"))
+        session.commit()
+    if database.backend == "postgresql":
+        assert _version(database) == before + 1, "a statement that changed no row raises nothing"
+
+
+def _postgres_only(database: Database) -> None:
+    if database.backend != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: nothing to overlap")
+
+
+def _events_with_participants(database: Database, events: int, each: int) -> list[int]:
+    ids = []
+    with Session(database.engine, expire_on_commit=False) as session:
+        for _ in range(events):
+            event = create_event(session=session, data=EventCreate(**event_payload()))
+            ids.append(event.id)
+    for event_id in ids:
+        register_participants_in_database(database.url, event_id, each)  # type: ignore[arg-type]
+    return ids  # type: ignore[return-value]
+
+
+def _revisions(database: Database, events: list[int]) -> dict[int, int]:
+    with Session(database.engine) as session:
+        rows = session.execute(
+            sa.text("SELECT event_id, revision FROM report_event_revision")
+        ).all()
+    found = dict(rows)  # type: ignore[arg-type]
+    return {event: found.get(event, 0) for event in events}
+
+
+def _drop_events(database: Database, events: list[int]) -> None:
+    with Session(database.engine) as session:
+        for event_id in events:
+            session.execute(sa.text("DELETE FROM participant WHERE event_id = :e"), {"e": event_id})
+            session.execute(sa.text("DELETE FROM event WHERE id = :e"), {"e": event_id})
+        session.commit()
+
+
+TOUCH_PARTICIPANTS = sa.text(
+    "UPDATE participant SET max_meetings = COALESCE(max_meetings, 8) WHERE event_id = :e"
+)
+
+
+def test_writers_overlap_and_lock_the_counters_only_as_they_commit(database: Database) -> None:
+    """Two transactions writing the same event's participants and the same table do not
+    wait for each other before they commit: the data version and the event's report
+    revision are raised by triggers deferred to the commit (migration 0009). Both
+    transactions' raises land."""
+    _postgres_only(database)
+    events = _events_with_participants(database, 1, 4)
+    (event_id,) = events
+    before, revision_before = _version(database), _revisions(database, events)[event_id]
+    first, second = database.engine.connect(), database.engine.connect()
+    try:
+        first.begin()
+        second.begin()
+        second.exec_driver_sql("SET lock_timeout = '2s'")
+        first.execute(
+            sa.text(
+                "UPDATE participant SET max_meetings = 9 WHERE id = ("
+                "SELECT min(id) FROM participant WHERE event_id = :e)"
+            ),
+            {"e": event_id},
+        )
+        first.execute(INSERT_SECTOR)
+        # Were the counters locked at the first write, this would wait for `first` until
+        # the lock timeout.
+        second.execute(
+            sa.text(
+                "UPDATE participant SET max_meetings = 7 WHERE id = ("
+                "SELECT max(id) FROM participant WHERE event_id = :e)"
+            ),
+            {"e": event_id},
+        )
+        second.execute(sa.text("UPDATE sector SET name_en = 'Other' WHERE code = '01'"))
+        second.commit()
+        assert _version(database) == before + 1
+        assert _revisions(database, events)[event_id] == revision_before + 1
+        first.commit()
+        assert _version(database) == before + 2
+        assert _revisions(database, events)[event_id] == revision_before + 2
+    finally:
+        first.close()
+        second.close()
+        with Session(database.engine) as session:
+            session.execute(sa.text("DELETE FROM sector WHERE code = 'Z99'"))
+            session.commit()
+        _drop_events(database, events)
+
+
+def test_a_transaction_raises_each_touched_events_revision_once(database: Database) -> None:
+    _postgres_only(database)
+    events = _events_with_participants(database, 3, 3)
+    touched, untouched = events[:2], events[2]
+    before = _revisions(database, events)
+    version = _version(database)
+    try:
+        with Session(database.engine) as session:
+            for event_id in touched:
+                session.execute(TOUCH_PARTICIPANTS, {"e": event_id})
+                session.execute(TOUCH_PARTICIPANTS, {"e": event_id})
+            session.commit()
+        after = _revisions(database, events)
+        assert [after[e] - before[e] for e in touched] == [1, 1], "6 rows each, raised once"
+        assert after[untouched] == before[untouched]
+        assert _version(database) == version + 1
+    finally:
+        _drop_events(database, events)
 
 
 def test_versioned_cache() -> None:
