@@ -107,8 +107,8 @@ def connection(database: Database) -> Iterator[sa.Connection]:
     with database.engine.connect() as conn:
         transaction = conn.begin()
         if conn.dialect.name == "postgresql":
-            # PostgreSQL raises the data version and the report revisions at commit
-            # (migration 0009), which this transaction never reaches: the code under test
+            # PostgreSQL raises the data version at commit (migration 0011), which
+            # this transaction never reaches: the code under test
             # commits into savepoints. Run those triggers after each statement instead,
             # as each commit would.
             conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
