@@ -107,7 +107,7 @@ def connection(database: Database) -> Iterator[sa.Connection]:
     with database.engine.connect() as conn:
         transaction = conn.begin()
         if conn.dialect.name == "postgresql":
-            # PostgreSQL raises the data version at commit (migration 0011), which
+            # PostgreSQL raises the data version at commit (migration 0012), which
             # this transaction never reaches: the code under test
             # commits into savepoints. Run those triggers after each statement instead,
             # as each commit would.

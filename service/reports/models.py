@@ -1,4 +1,4 @@
-"""The reports' figures, kept by database triggers (migration 0009_report_tallies).
+"""The reports' figures, kept by database triggers (migration 0010_report_tallies).
 
 ``report_tally`` holds, per event, dimension ('total', 'province', 'country', 'sector')
 and code, the participants, requests, accepted, scheduled, held, no-shows and the sum

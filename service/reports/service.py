@@ -2,7 +2,7 @@
 
 The figures of meetings, requests, feedback and participants are not counted when a
 report is asked for: database triggers keep them per event and code in
-``report_tally`` (see ``models.py`` and migration 0009_report_tallies), in the writer's
+``report_tally`` (see ``models.py`` and migration 0010_report_tallies), in the writer's
 transaction, so a report over ten editions of 25,000 meetings reads a few hundred rows
 and is as live as the data. Commitments are summed on each call (the register is
 small). The grouping key:

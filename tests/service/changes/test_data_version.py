@@ -34,7 +34,7 @@ def _tables_with_triggers(connection: sa.Connection) -> set[str]:
     return {table for (table,) in rows}
 
 
-# Tables no cached answer reads, written all day by the machinery (migration 0010).
+# Tables no cached answer reads, written all day by the machinery (migration 0011).
 UNVERSIONED = {"data_version", "job"}
 
 
@@ -108,7 +108,7 @@ TOUCH_PARTICIPANTS = sa.text(
 def test_writers_overlap_and_lock_the_counters_only_as_they_commit(database: Database) -> None:
     """Two transactions writing the same event's participants and the same table do not
     wait for each other before they commit: the data version is raised by triggers
-    deferred to the commit (migration 0011). Both transactions' raises land."""
+    deferred to the commit (migration 0012). Both transactions' raises land."""
     _postgres_only(database)
     events = _events_with_participants(database, 1, 4)
     (event_id,) = events

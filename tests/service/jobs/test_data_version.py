@@ -1,4 +1,4 @@
-"""Jobs and mail delivery leave the data version alone (migration 0010): the agenda and
+"""Jobs and mail delivery leave the data version alone (migration 0011): the agenda and
 feed caches keep their answers while jobs run, and a meeting write still raises it."""
 
 from __future__ import annotations

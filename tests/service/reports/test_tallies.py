@@ -599,7 +599,7 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 
 def test_the_migration_counts_what_was_already_there(empty_database_url: str) -> None:
-    upgrade(empty_database_url, "0008_outcomes")
+    upgrade(empty_database_url, "0009_commitment_search")
     engine = make_engine(empty_database_url)
     try:
         with Session(engine) as session:

@@ -1,7 +1,7 @@
 """report tallies: each edition's report figures kept by triggers
 
-Revision ID: 0009_report_tallies
-Revises: 0008_outcomes
+Revision ID: 0010_report_tallies
+Revises: 0009_commitment_search
 Create Date: 2026-12-06 23:10:00.000000
 
 The reports used to count every edition's meetings, requests and feedback in grouped
@@ -44,8 +44,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0009_report_tallies'
-down_revision: str | None = '0008_outcomes'
+revision: str = '0010_report_tallies'
+down_revision: str | None = '0009_commitment_search'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

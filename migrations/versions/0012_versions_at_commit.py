@@ -1,7 +1,7 @@
 """the data version raised at commit (PostgreSQL)
 
-Revision ID: 0011_versions_at_commit
-Revises: 0010_bookkeeping_unversioned
+Revision ID: 0012_versions_at_commit
+Revises: 0011_bookkeeping_unversioned
 Create Date: 2026-12-06 23:50:00.000000
 
 Until now every writing transaction on PostgreSQL locked the single data_version row at
@@ -20,7 +20,7 @@ the version before the data, in the same or an earlier statement. Inside a writi
 transaction the counter is not raised yet: nothing caches what it reads there.
 TRUNCATE keeps a statement trigger that raises the version at once (constraint
 triggers cannot fire on it). The job table and the outbox's delivery updates stay
-without it (0010).
+without it (0011).
 
 A statement that changes no row no longer raises anything. SQLite is unchanged: its row
 triggers raise the counters at once, and its writers run one at a time anyway.
@@ -30,12 +30,12 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0011_versions_at_commit"
-down_revision: str | None = "0010_bookkeeping_unversioned"
+revision: str = "0012_versions_at_commit"
+down_revision: str | None = "0011_bookkeeping_unversioned"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Every table with a data_version statement trigger at 0010 (0003 to 0009), and the
+# Every table with a data_version statement trigger at 0011 (0003 to 0010), and the
 # events it fires on there.
 TABLES = (
     "check_in",
@@ -65,7 +65,7 @@ TABLES = (
     "schedule_run",
     "sector",
 )
-# The outbox's delivery updates leave the version alone (0010).
+# The outbox's delivery updates leave the version alone (0011).
 EVENTS = {"outbox_message": "INSERT OR DELETE"}
 
 BUMP = "UPDATE data_version SET version = version + 1 WHERE id = 1"

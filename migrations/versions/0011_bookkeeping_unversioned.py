@@ -14,8 +14,8 @@ cache shows:
   Its UPDATE trigger goes; inserts and deletes (written with the changes that cause
   them) still raise it.
 
-Revision ID: 0010_bookkeeping_unversioned
-Revises: 0009_report_tallies
+Revision ID: 0011_bookkeeping_unversioned
+Revises: 0010_report_tallies
 Create Date: 2026-12-06 23:30:00
 """
 
@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from alembic import op
 
 
-revision: str = '0010_bookkeeping_unversioned'
-down_revision: str | None = '0009_report_tallies'
+revision: str = '0011_bookkeeping_unversioned'
+down_revision: str | None = '0010_report_tallies'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
