@@ -1,12 +1,13 @@
 """What the report tallies cost the writers: the same writes timed on the reports
-benchmark's data before and after migration 0009_report_tallies.
+benchmark's data before and after migration 0010_report_tallies.
 
     python benchmarks/report_writes.py [--backend sqlite|postgresql|both] [--editions 10]
         [--participants 5000] [--meetings 25000] [--commitments 2000] [--reviews 5]
 
 Builds the data of ``benchmarks/reports.py`` (same sizes and seed) at revision
-0008_outcomes (the per-edition revision triggers), times the writes below, migrates to
-the head revision (timing the backfill of every edition's tallies), checks the tallies
+0009_commitment_search (the per-edition revision triggers of 0008), times the writes
+below, migrates to 0010_report_tallies (timing the backfill of every edition's tallies),
+checks the tallies
 against a count in Python and times the same writes again. Every write but the
 attendance flips is rolled back, so both rounds see the same data:
 
@@ -46,7 +47,7 @@ from service.meetings.models import Meeting  # noqa: E402
 from service.reports.service import GroupBy, summary  # noqa: E402
 from service.seeding.reference_data import ensure_reference_data  # noqa: E402
 
-BEFORE = "0008_outcomes"
+BEFORE = "0009_commitment_search"
 
 
 def _ms(start: float) -> float:
@@ -166,8 +167,8 @@ def run(backend: str, args: argparse.Namespace) -> None:
         before = measure(engine)
         engine.dispose()
         started = time.perf_counter()
-        upgrade(url)
-        print(f"  migrated to the head (tallies of every edition counted) in "
+        upgrade(url, "0010_report_tallies")
+        print(f"  migrated to 0010_report_tallies (tallies of every edition counted) in "
               f"{time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
         engine = make_engine(url)
         with Session(engine) as session:
@@ -177,7 +178,7 @@ def run(backend: str, args: argparse.Namespace) -> None:
         print("  the migrated tallies equal the count in Python, every grouping", flush=True)
         after = measure(engine)
         engine.dispose()
-        print(f"  {'write':64} {'before (0008)':>22} {'after (0009)':>22}")
+        print(f"  {'write':64} {'before (0009)':>22} {'after (0010)':>22}")
         for (name, old), new in zip(before.items(), after.values(), strict=True):
             print(f"  {name:64} {old:>22} {new:>22}", flush=True)
 
