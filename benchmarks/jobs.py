@@ -11,11 +11,15 @@ MEETX_RUN_JOBS=false (the production layout: jobs only in `meetx worker` process
 2. the same while a scheduler dry run of a `--solve-participants` event runs inside a
    web worker (the synchronous POST /schedule: what happens without background jobs);
 3. the same while the same run is a job in a `meetx worker` process
-   (`Prefer: respond-async`);
-4. `--jobs` jobs.sleep(0) jobs through 1, 2 and 4 `meetx worker` processes: jobs/s from
+   (`Prefer: respond-async`, the worker at its default priority);
+4. `--repeat` - 1 more pairs of rows 1 and 3 (the job cancelled once measured), so that
+   each solve row has a no-solve row measured just before it: on a shared machine the
+   ratio of the two p99s moves less with the neighbours than either figure;
+5. `--jobs` jobs.sleep(0) jobs through 1, 2 and 4 `meetx worker` processes: jobs/s from
    the workers' start to the last job's end.
 
-Each row gives the machine's 1-minute load average when it started.
+Each row gives the machine's 1-minute load average when it started; the summary gives
+min / median / max of the p99s and of the paired ratios.
 """
 
 from __future__ import annotations
@@ -25,11 +29,13 @@ import asyncio
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -65,6 +71,33 @@ def _load(server: ServerProcess, target, args, name: str) -> dict:
     row = result.row()
     print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
     return row
+
+
+NO_SOLVE = "agenda + feed, no solve"
+IN_WORKER = "agenda + feed, solve in a meetx worker"
+
+
+def _summary(load: list[dict]) -> dict:
+    """min / median / max of the p99s by run, and of each worker row's p99 over the
+    last no-solve p99 measured before it."""
+    by_run: dict[str, list[float]] = {}
+    ratios = []
+    baseline: float | None = None
+    for row in load:
+        by_run.setdefault(row["run"], []).append(row["p99_ms"])
+        if row["run"] == NO_SOLVE:
+            baseline = row["p99_ms"]
+        elif row["run"] == IN_WORKER and baseline:
+            ratios.append(round(row["p99_ms"] / baseline, 2))
+
+    def spread(values: list[float]) -> list[float]:
+        return [min(values), statistics.median(values), max(values)] if values else []
+
+    summary = {f"p99 {run} (min/median/max)": spread(v) for run, v in by_run.items()}
+    summary["p99 in a worker / p99 before it without (each pair)"] = ratios
+    summary["ratio (min/median/max)"] = spread(ratios)
+    print(json.dumps(summary, ensure_ascii=False), file=sys.stderr)
+    return summary
 
 
 def _big_event(server: ServerProcess, participants: int) -> int:
@@ -140,10 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="pairs of no-solve and in-a-worker rows"
+    )
     args = parser.parse_args(argv)
     os.environ["MEETX_RUN_JOBS"] = "false"
     os.environ["MEETX_JOB_LEASE_S"] = "30"
-    rows: dict[str, list] = {"load": [], "throughput": []}
+    rows: dict[str, Any] = {"load": [], "throughput": []}
     with (
         tempfile.TemporaryDirectory(prefix="meetx-jobs-") as tmp,
         fresh_postgres_database("meetx_jobs_bench") as url,
@@ -173,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 body = {"dry_run": True, "time_limit_s": args.solve_time_limit}
                 path = f"{server.base_url}{API}/events/{big}/schedule"
-                rows["load"].append(_load(server, target, args, "agenda + feed, no solve"))
+                rows["load"].append(_load(server, target, args, NO_SOLVE))
 
                 # The solve inside a web worker (the synchronous request).
                 answer: dict = {}
@@ -193,20 +229,29 @@ def main(argv: list[str] | None = None) -> int:
                 thread.join()
                 print(f"synchronous solve: {answer}", file=sys.stderr)
 
-                # The same solve as a job in a worker process.
+                # The same solve as a job in a worker process, then more pairs.
                 worker = Worker(url, workdir / "solver.log")
                 try:
                     prefer = {**server.admin_headers, "Prefer": "respond-async"}
-                    job = httpx.post(path, json=body, timeout=60, headers=prefer).json()
-                    job = _wait_job(server, job["id"], {"running"}, 120)
-                    time.sleep(5)
-                    rows["load"].append(
-                        _load(server, target, args, "agenda + feed, solve in a meetx worker")
-                    )
-                    job = _wait_job(server, job["id"], {"succeeded", "failed", "cancelled"}, 3600)
-                    print(f"job: {job['status']} {job.get('error')}", file=sys.stderr)
+                    for pair in range(args.repeat):
+                        if pair:
+                            rows["load"].append(_load(server, target, args, NO_SOLVE))
+                        job = httpx.post(path, json=body, timeout=60, headers=prefer).json()
+                        job = _wait_job(server, job["id"], {"running"}, 120)
+                        time.sleep(5)  # past the problem's building, into the solve
+                        rows["load"].append(_load(server, target, args, IN_WORKER))
+                        if pair < args.repeat - 1:
+                            httpx.post(
+                                f"{server.base_url}{API}/jobs/{job['id']}/cancel",
+                                headers=server.admin_headers,
+                            )
+                        job = _wait_job(
+                            server, job["id"], {"succeeded", "failed", "cancelled"}, 3600
+                        )
+                        print(f"job: {job['status']} {job.get('error')}", file=sys.stderr)
                 finally:
                     worker.stop()
+                rows["summary"] = _summary(rows["load"])
             rows["throughput"] = throughput(url, workdir, args.jobs, args.workers)
         finally:
             server.stop()

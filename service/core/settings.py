@@ -47,7 +47,13 @@ class Settings(BaseSettings):
         default="auto",
         description="auto: procrastinate on PostgreSQL, the in-process runner on SQLite.",
     )
-    job_threads: int = Field(default=1, ge=1, le=64, description="Jobs run at once in `serve`.")
+    job_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Jobs run at once in `serve`, besides its one lane for short jobs "
+        "(every queue but the scheduler's).",
+    )
     job_lease_s: float = Field(
         default=30,
         ge=2,
