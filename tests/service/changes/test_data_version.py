@@ -93,10 +93,24 @@ def _events_with_participants(database: Database, events: int, each: int) -> lis
 
 
 def _drop_events(database: Database, events: list[int]) -> None:
+    """The events, their participants and the organisations registered for them: these
+    tests commit, and the tests after them count organisations."""
     with Session(database.engine) as session:
         for event_id in events:
+            organizations = (
+                session.execute(
+                    sa.text("SELECT organization_id FROM participant WHERE event_id = :e"),
+                    {"e": event_id},
+                )
+                .scalars()
+                .all()
+            )
             session.execute(sa.text("DELETE FROM participant WHERE event_id = :e"), {"e": event_id})
             session.execute(sa.text("DELETE FROM event WHERE id = :e"), {"e": event_id})
+            for organization_id in organizations:
+                session.execute(
+                    sa.text("DELETE FROM organization WHERE id = :o"), {"o": organization_id}
+                )
         session.commit()
 
 

@@ -212,7 +212,7 @@ def test_organiser_pages_import_report_exports_and_not_found(
     )
     _open(page, f"{server.url}/admin/events/{demo['event_id']}/import")
     page.set_input_files("#file", str(bad))
-    page.get_by_role("button", name="Nhập").click()
+    page.get_by_role("button", name="Nhập", exact=True).click()
     errors = page.locator("table.import-errors")
     errors.wait_for()
     text = errors.inner_text()
@@ -227,7 +227,7 @@ def test_organiser_pages_import_report_exports_and_not_found(
         encoding="utf-8",
     )
     page.set_input_files("#file", str(good))
-    page.get_by_role("button", name="Nhập").click()
+    page.get_by_role("button", name="Nhập", exact=True).click()
     page.get_by_role("status").wait_for()
     assert "Đã nhập 1 người tham dự." in page.get_by_role("status").inner_text()
     screenshot(page, "14-import-done")
