@@ -52,7 +52,7 @@ def test_a_worker_lowers_every_thread_it_has_and_starts() -> None:
         "import os, threading\n"
         "from service.jobs.priority import lower_process_priority\n"
         "before = threading.Event()\n"
-        "early = threading.Thread(target=before.wait)\n"
+        "early = threading.Thread(target=before.wait, daemon=True)\n"
         "early.start()\n"
         "assert lower_process_priority(os.nice(0) + 4)\n"
         "late = threading.Thread(target=lambda: None)\n"
