@@ -12,7 +12,7 @@ from service.auth.dependencies import OrganizerDep
 from service.core.database import SessionDep
 from service.core.errors import invalid
 from service.events.service import get_event
-from service.kit.downloads import SPREADSHEET_TYPES
+from service.kit.downloads import spreadsheet_download
 from service.reports import service as reports
 from service.reports.spreadsheets import to_csv, to_xlsx
 
@@ -55,11 +55,4 @@ def summary(
     body = to_csv(table) if format == "csv" else to_xlsx(f"Báo cáo - {group_by.value}", table)
     scope = f"event-{event_id}" if event_id else "all"
     filename = f"meetx-report-{scope}-{group_by.value}.{format}"
-    return Response(
-        body,
-        media_type=SPREADSHEET_TYPES[format],
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return spreadsheet_download(body, fmt=format, filename=filename)
