@@ -12,9 +12,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,11 +30,6 @@ from service.participants.models import Participant
 from service.reference.models import FormerProvince
 from service.reports.models import ReportTally
 from service.seeding.reference_data import ensure_reference_data
-from tests.conftest import (
-    create_postgres_database,
-    drop_postgres_database,
-    postgres_unavailable_reason,
-)
 
 NOW = datetime(2026, 6, 10, 2, tzinfo=UTC)
 FIGURES = (
@@ -581,21 +574,6 @@ def test_an_event_deleted_takes_its_figures(connection: sa.Connection) -> None:
     assert not connection.execute(sa.select(t.event_id).where(t.event_id == event)).first()
     assert kept(connection, {other}) == before
     assert_kept(connection, {other}, "the other event deleted")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'before.db'}"
-        return
-    reason = postgres_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    name, url = create_postgres_database()
-    try:
-        yield url
-    finally:
-        drop_postgres_database(name)
 
 
 def test_the_migration_counts_what_was_already_there(empty_database_url: str) -> None:
