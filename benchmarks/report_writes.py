@@ -39,7 +39,13 @@ if str(REPO) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from benchmarks.reports import build, database, naive_summary, same_figures  # noqa: E402
+from benchmarks.reports import (  # noqa: E402
+    add_data_arguments,
+    build,
+    database,
+    naive_summary,
+    same_figures,
+)
 from service.attendance.models import MeetingAttendance  # noqa: E402
 from service.core.database import make_engine  # noqa: E402
 from service.core.migrations import upgrade  # noqa: E402
@@ -185,12 +191,7 @@ def run(backend: str, args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--editions", type=int, default=10)
-    parser.add_argument("--participants", type=int, default=5000)
-    parser.add_argument("--meetings", type=int, default=25000)
-    parser.add_argument("--commitments", type=int, default=2000)
-    parser.add_argument("--reviews", type=int, default=5)
+    add_data_arguments(parser)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()}", flush=True)

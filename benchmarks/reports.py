@@ -496,14 +496,19 @@ def run(backend: str, args: argparse.Namespace) -> None:
         engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """The backend and the data's sizes, the same here and in report_writes.py."""
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--editions", type=int, default=10)
     parser.add_argument("--participants", type=int, default=5000)
     parser.add_argument("--meetings", type=int, default=25000)
     parser.add_argument("--commitments", type=int, default=2000)
     parser.add_argument("--reviews", type=int, default=5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_data_arguments(parser)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline-runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
