@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         "processes, and the threads of `meetx serve` that run jobs. The web's requests "
         "then get the CPU first on a shared machine; 0 keeps jobs at the web's priority.",
     )
+    long_jobs_idle: bool = Field(
+        default=True,
+        description="Long CPU-bound jobs (a scheduler run) run under Linux's SCHED_IDLE "
+        "policy: only on CPU time that requests and other work leave free, so a solve "
+        "never delays a page; on a machine of its own it changes nothing. Ignored "
+        "elsewhere than on Linux.",
+    )
     solver_threads: int = Field(
         default=1,
         ge=1,

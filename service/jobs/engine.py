@@ -129,6 +129,7 @@ class JobEngine:
             worker=self.worker,
             lease_s=self.lease_s,
             services=self.services,
+            idle_long=self.settings.long_jobs_idle,
         )
 
     def recover(self) -> list[int]:

@@ -23,8 +23,22 @@ processes of another session. Under systemd or in containers each service has a 
 of its own instead, and the cgroup's CPU weight decides (``CPUWeight=``, compose's
 ``cpu_shares``; see README "Running on several machines").
 
-Raising a priority needs privileges; this module only ever lowers it, and where the
-system refuses it logs that and goes on.
+Nice alone is not enough for a solve. Measured with `benchmarks/jobs.py` on two cores
+(agenda and feeds at 300 req/s), a solve in a worker at nice 10 still lifted the
+requests' p99 from 8-22 ms to 170-180 ms: a nice-10 thread keeps about a tenth of the
+CPU's weight, so a request that wakes up while both cores are busy often waits out the
+solve's turn. Long CPU-bound jobs (the queues in ``registry.LONG_QUEUES``) therefore run
+their work under ``SCHED_IDLE`` (`idle_thread`, MEETX_LONG_JOBS_IDLE): a thread of that
+class runs only on CPU time that no ordinary thread wants, and a waking request always
+takes the core at once. It still gets every idle cycle, so on a machine of its own (or a
+quiet one) a solve is as fast as before; on a saturated one it gets almost nothing, which
+is the order of importance the service wants (pages first). The job's heartbeat thread
+keeps the worker's nice value: a lease must not expire because the machine is busy.
+
+Raising a priority needs privileges (leaving ``SCHED_IDLE`` too, for a thread without
+CAP_SYS_NICE); this module only ever lowers it, and where the system refuses it logs
+that and goes on. A thread put in ``SCHED_IDLE`` is therefore one made for the job, which
+ends with it (see runner.py).
 """
 
 from __future__ import annotations
@@ -112,3 +126,26 @@ def lower_session_group(nice: int) -> bool:
         log.warning("cannot lower the worker's session group to nice %d: %s", nice, exc)
         return False
     return True
+
+
+def idle_thread() -> bool:
+    """Put the calling thread (and the threads it starts later) in ``SCHED_IDLE``.
+
+    Linux only; returns False (and changes nothing) elsewhere or when refused. One way:
+    an unprivileged thread cannot come back, so call it from a thread that ends with the
+    work it runs."""
+    if not _LINUX or not hasattr(os, "SCHED_IDLE"):
+        return False
+    try:
+        os.sched_setscheduler(threading.get_native_id(), os.SCHED_IDLE, os.sched_param(0))
+    except OSError as exc:
+        log.warning("cannot run a long job under SCHED_IDLE: %s", exc)
+        return False
+    return True
+
+
+def runs_idle() -> bool:
+    """Whether the calling thread runs under ``SCHED_IDLE``."""
+    if not _LINUX or not hasattr(os, "SCHED_IDLE"):
+        return False
+    return os.sched_getscheduler(threading.get_native_id()) == os.SCHED_IDLE

@@ -18,7 +18,8 @@ from sqlmodel import Session
 
 from service.jobs import service as jobs
 from service.jobs.models import JobStatus
-from service.jobs.registry import TASKS, JobCancelled, JobContext, JobLost
+from service.jobs.priority import idle_thread
+from service.jobs.registry import LONG_QUEUES, TASKS, JobCancelled, JobContext, JobLost, TaskSpec
 
 log = logging.getLogger("meetx.jobs")
 
@@ -33,8 +34,12 @@ def execute(
     worker: str,
     lease_s: float,
     services: dict[str, Any] | None = None,
+    idle_long: bool = False,
 ) -> JobStatus | None:
-    """Run job `job_id` if it can be claimed; returns how it ended (None: not claimed)."""
+    """Run job `job_id` if it can be claimed; returns how it ended (None: not claimed).
+
+    With `idle_long`, a task of a long queue runs in a thread of its own under
+    ``SCHED_IDLE`` (see priority.py); the heartbeat keeps this thread's priority."""
     with Session(engine, expire_on_commit=False) as session:
         job = jobs.claim_job(session=session, job_id=job_id, worker=worker, lease_s=lease_s)
     if job is None:
@@ -78,7 +83,10 @@ def execute(
     try:
         if spec is None:
             raise LookupError(f"no task named {job.kind!r} in this process")
-        result = spec.function(context)
+        if idle_long and spec.queue in LONG_QUEUES:
+            result = _run_idle(spec, context)
+        else:
+            result = spec.function(context)
         status = JobStatus.succeeded
     except (JobCancelled, JobLost):
         status = JobStatus.cancelled
@@ -119,6 +127,26 @@ def execute(
             session.rollback()
             raise
     return status if stored else None
+
+
+def _run_idle(spec: TaskSpec, context: JobContext) -> Any:
+    """`spec.function(context)` in a thread made for it, under ``SCHED_IDLE``: the policy
+    is one way for an unprivileged thread, so it ends with the thread (priority.py)."""
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        idle_thread()
+        try:
+            outcome["result"] = spec.function(context)
+        except BaseException as exc:  # re-raised in the job's own thread below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=work, name=f"job-{context.job_id}-work", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")
 
 
 def _final(context: JobContext) -> dict[str, Any]:

@@ -36,6 +36,7 @@ COLUMNS: Final = ("participants", "requests", "accepted", "scheduled", "held", "
                   "rating_avg", "commitments", "value_usd", "realised_usd")  # fmt: skip
 CHART_ROWS: Final = 12
 
+
 class Scope:
     """The report's scope as the form gave it: dates as typed, the errors beside them."""
 

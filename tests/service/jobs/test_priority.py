@@ -73,3 +73,42 @@ def test_a_worker_lowers_every_thread_it_has_and_starts() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"[{os.nice(0) + 4}]", done.stderr
+
+
+def _policies(seen: dict[str, object]) -> None:
+    """Records the policy of the running task's thread and of its job's heartbeat."""
+    seen["work"] = os.sched_getscheduler(threading.get_native_id())
+    hearts = [t for t in threading.enumerate() if t.name.endswith("-heartbeat")]
+    seen["heartbeat"] = [os.sched_getscheduler(t.native_id) for t in hearts if t.native_id]
+
+
+@pytest.mark.parametrize(("queue", "idle"), [("scheduler", True), ("default", False)])
+def test_a_long_job_works_under_sched_idle_and_its_heartbeat_does_not(
+    queue: str, idle: bool, tmp_path
+) -> None:
+    from sqlmodel import Session
+
+    from service.core.dependencies import shared_objects
+    from service.jobs.engine import JobEngine
+    from service.jobs.registry import TASKS, task
+    from service.jobs.runner import execute
+    from tests.service.jobs.world import database_url, web
+
+    seen: dict[str, object] = {}
+    name = f"tests.policy_{queue}"
+    task(name, queue=queue, max_attempts=1)(lambda context: _policies(seen) or {"ok": 1})
+    caller = threading.get_native_id()
+    try:
+        with database_url("sqlite", tmp_path) as url, web(url, run_jobs=False) as client:
+            engine = shared_objects(client.app).get(JobEngine)
+            with Session(engine.engine, expire_on_commit=False) as session:
+                job, _ = engine.enqueue(session=session, kind=name, params={})
+            status = execute(
+                job.id, engine=engine.engine, worker="test", lease_s=30, idle_long=True
+            )
+    finally:
+        TASKS.pop(name, None)
+    assert status is not None and status.value == "succeeded"
+    assert seen["work"] == (os.SCHED_IDLE if idle else os.SCHED_OTHER)
+    assert seen["heartbeat"] == [os.SCHED_OTHER], "the lease is renewed at the worker's priority"
+    assert os.sched_getscheduler(caller) == os.SCHED_OTHER, "the job's own thread is unchanged"

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service.changes.service import current_version
 from service.core.settings import Settings
 from service.main import create_app
 from service.scheduling.models import ScheduleRun
@@ -36,6 +37,24 @@ def test_runs_are_recorded_and_the_oldest_dropped(
         record_run(session=db, event_id=event.id, report=recorded.report)
     rows = db.exec(select(ScheduleRun).where(ScheduleRun.event_id == event.id)).all()
     assert len(rows) == RUNS_KEPT
+
+
+def test_a_preview_leaves_the_cached_agendas_and_feeds_valid(
+    client: TestClient, admin_headers: dict[str, str], db: Session
+) -> None:
+    """A dry run changes no meeting: the data version the agenda and feed caches check
+    stays, though its report is recorded; a run that stores meetings raises it."""
+    event = EventBuilder.new(client, admin_headers)
+    event.session(tables=3)
+    event.accepted(event.host(), event.guest())
+    before = current_version(session=db)
+    db.rollback()  # a new snapshot for the next read
+    event.schedule(dry_run=True)
+    assert last_run(session=db, event_id=event.id) is not None
+    assert current_version(session=db) == before
+    db.rollback()
+    event.schedule()
+    assert current_version(session=db) > before
 
 
 def test_another_process_shows_the_last_run_on_the_dashboard(
