@@ -162,7 +162,7 @@ def _worker(args: argparse.Namespace) -> int:
     lowered = lower_process_priority(settings.worker_nice)
     configure_logging(settings.log_level)
     logging.getLogger("meetx.jobs").setLevel(settings.log_level)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     jobs = make_jobs(settings, engine)
     queues = [q for value in args.queues or [] for q in value.split(",") if q] or None
     nice = f"nice {settings.worker_nice}" if lowered else "priority unchanged"

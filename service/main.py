@@ -128,7 +128,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     """Everything the app needs is built here, not at import time, so tests can hand in
     their own settings and engine."""
     settings = settings or get_settings()
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, pool_size=settings.db_pool_size)
     logger = configure_logging(settings.log_level)
     jobs = make_jobs(settings, engine)
 

@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, description="Largest request body accepted.")
     page_limit_max: int = 200
     log_level: str = "INFO"
+    db_pool_size: int = Field(
+        default=20,
+        ge=1,
+        le=500,
+        description="PostgreSQL connections each process keeps open (half as many more "
+        "for bursts). Every web process and worker holds up to 1.5 times this many: keep "
+        "their sum under the server's max_connections.",
+    )
     max_in_flight: int | None = Field(
         default=None,
         ge=1,
