@@ -79,6 +79,22 @@ NO_SOLVE = "agenda + feed, no solve"
 IN_WORKER = "agenda + feed, solve in a meetx worker"
 
 
+def _warm_up(server: ServerProcess, target, args) -> None:
+    """Every agenda and feed fetched through every web process: the caches filled."""
+    warm = asyncio.run(
+        _run(
+            server.base_url,
+            everything(target, 24),
+            clients=args.clients,
+            duration_s=0,
+            rate=None,
+            name="warm-up",
+            count=48 * len(target.participants),
+        )
+    )
+    assert set(warm.statuses) == {200}, warm.statuses
+
+
 def _summary(load: list[dict]) -> dict:
     """min / median / max of the p99s by run, and of each worker row's p99 over the
     last no-solve p99 measured before it."""
@@ -192,35 +208,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if not args.skip_load:
                 target = seed(server, args.participants)
-                warm = asyncio.run(
-                    _run(
-                        server.base_url,
-                        everything(target, 24),
-                        clients=args.clients,
-                        duration_s=0,
-                        rate=None,
-                        name="warm-up",
-                        count=48 * len(target.participants),
-                    )
-                )
-                assert set(warm.statuses) == {200}, warm.statuses
+                _warm_up(server, target, args)
                 made = time.perf_counter()
                 big = _big_event(server, args.solve_participants)
                 print(
                     f"large event: {time.perf_counter() - made:.0f}s to register", file=sys.stderr
                 )
                 # Registering bumped the data version: refill the caches before measuring.
-                asyncio.run(
-                    _run(
-                        server.base_url,
-                        everything(target, 24),
-                        clients=args.clients,
-                        duration_s=0,
-                        rate=None,
-                        name="warm-up after registering",
-                        count=48 * len(target.participants),
-                    )
-                )
+                _warm_up(server, target, args)
                 body = {"dry_run": True, "time_limit_s": args.solve_time_limit}
                 path = f"{server.base_url}{API}/events/{big}/schedule"
                 # Pairs of rows: without a solve, then with the solve as a job in a worker.
