@@ -13,9 +13,14 @@
    and from searches at the bound (`bound_probe.py`), schedules from those searches and
    from a neighbourhood search over timelines (`timeline_lns.py`) that keeps improving
    the best one, so that a time limit too short for a proof still returns a good
-   schedule. Otherwise breaks are minimised directly, with the `max_break_spread` bound
-   as a heavily penalised soft term so that the search always has a schedule in hand.
-   Neighbourhood search follows when no search proved its schedule optimal.
+   schedule. That holds also when not every meeting is placed (a tight day where the
+   selection fills every table): the fewest breaks of the selection are then proven,
+   and the time left goes to the whole model (every candidate, the placement phases'
+   values held), which may find fewer breaks with another selection of the same value
+   or prove that none has. Otherwise breaks are minimised directly, with the
+   `max_break_spread` bound as a heavily penalised soft term so that the search always
+   has a schedule in hand. Neighbourhood search follows when no search proved its
+   schedule optimal.
 Required meetings that the greedy start cannot all place go through the same break-free
 search first, as it often places everyone on tight days where a plain model struggles.
 Which meetings to hold comes from an LP relaxation (`greedy.selection_weights`): the most
@@ -28,8 +33,9 @@ and a deterministic-time limit derived from the wall-clock budget (the break-fre
 excepted: its trajectory does not depend on its limit), and runs one at a time. The
 same input then gives the same output unless the wall-clock safety limit cuts a run
 first (a much slower or loaded machine, or a solve at a low priority on a busy one), or
-a neighbourhood search is cut by the clock (on a very large day, or when the time left
-is too short for a search at the lower bound on breaks to conclude). More workers
+a neighbourhood search is cut by the clock (on a very large day). The searches that take
+"the time left" get it as deterministic work from the whole seconds left at a typical
+rate, so that they end by their work, reproducibly, on a machine that keeps up. More workers
 (`solve(..., workers=N)`) trade that reproducibility for speed.
 """
 
@@ -100,6 +106,12 @@ FIRST_PROBE_WORK = 12.0
 QUICK_PROBE_WORK = 2.5
 # Deterministic units per second of the searches at a bound (measured 1.5-2.5).
 PROBE_DTIME_PER_SECOND = 1.5
+# Deterministic units per second of the neighbourhood search over timelines (measured
+# 0.55-1.5 on the published instances and small days).
+LNS_DTIME_PER_SECOND = 0.7
+# Deterministic units per second given to the whole model when it seeks fewer breaks
+# through another selection of meetings (slot models run at 0.1-0.7).
+RESELECT_DTIME_PER_SECOND = 0.3
 # The core-guided search spends 0.6-0.85 deterministic units per second (measured).
 FEW_BREAKS_DTIME_PER_SECOND = 0.6
 # Share of a phase's budget given to the search for a break-free schedule when it runs
@@ -118,6 +130,8 @@ class _Progress:
     moves: bool = False
     score: bool = False
     breaks: bool = False
+    breaks_everywhere: bool = False
+    """Breaks proven fewest over every selection of meetings, not only the one held."""
 
 
 class _Clock:
@@ -471,9 +485,6 @@ def _break_phase(compiled: Compiled, state: SlotState, progress: _Progress, cloc
         model.model.minimize(objective)
         return model
 
-    # The core-guided search proves how few breaks are possible; that is worth its time
-    # only when every meeting is placed (otherwise another selection of meetings might
-    # have fewer breaks, see `_solution`), such as on the published instances.
     everything_placed = len(placed) == sum(1 for d in compiled.domain if d)
     found = SlotState(compiled)
     if clock.affords(compiled):
@@ -484,16 +495,81 @@ def _break_phase(compiled: Compiled, state: SlotState, progress: _Progress, cloc
         if found.break_free:
             _copy(found, state)
             progress.breaks = True
-        elif status == cp_model.INFEASIBLE and compiled.whole_day and everything_placed:
-            # All the time left: its last step is itself a search from the best schedule,
-            # which the neighbourhoods below would only repeat.
+        elif status == cp_model.INFEASIBLE and compiled.whole_day:
+            # The fewest breaks for the meetings selected, whether or not every meeting is
+            # placed (the core-guided search proves them on small tight days too). All the
+            # time left: its last step is itself a search from the best schedule, which
+            # the neighbourhoods below would only repeat.
             progress.breaks = _few_breaks(compiled, placed, moves_limit, state, clock.deadline)
         elif _solve_other(direct_model, budget, start + budget, found):
             _adopt_unless_worse(compiled, found, state)
             progress.breaks = found.proven
     if not progress.breaks:
         reduce_breaks_by_neighbourhoods(compiled, state, clock.remaining(), SEED)
+    if progress.breaks and not everything_placed and _total_breaks(compiled, state) > 0:
+        # Proven for the meetings selected; another selection of the same value may have
+        # fewer breaks. The time left goes to the whole model, which may prove it.
+        progress.breaks_everywhere = _reselect_for_breaks(
+            compiled, state, progress, clock, moves_limit
+        )
+    else:
+        progress.breaks_everywhere = progress.breaks
     return _spread_ok(compiled, state)
+
+
+def _reselect_for_breaks(
+    compiled: Compiled,
+    state: SlotState,
+    progress: _Progress,
+    clock: _Clock,
+    moves_limit: int | None,
+) -> bool:
+    """Fewest breaks over every selection of meetings that keeps the placement phases'
+    values (required meetings, moves, score), from the schedule in `state`, whose count
+    it must not exceed; True when proven. Takes the time left (in deterministic units at
+    a typical rate, so that a machine that keeps up gives the same answer every time)."""
+    if not (progress.required and progress.moves and progress.score):
+        return False
+    if not clock.affords(compiled):
+        return False
+    everything = range(compiled.n_meetings)
+    model = SlotModel(compiled, everything, SlotState(compiled))
+    required_now = sum(
+        1 for k in everything if compiled.required[k] and state.slot_of[k] != UNPLACED
+    )
+    score_now = sum(compiled.score[k] for k in everything if state.slot_of[k] != UNPLACED)
+    model.model.add(model.required_placed() >= required_now)
+    if moves_limit is not None and model.keep:
+        model.model.add(model.moves() <= moves_limit)
+    model.model.add(model.score() >= score_now)
+    breaks = [
+        count_breaks(model.model, model.busy_literals(p), compiled.session_of)
+        for p in model.touched
+    ]
+    objective = cp_model.LinearExpr.sum(breaks)
+    spread_bound = compiled.problem.objective.max_break_spread
+    if spread_bound is not None and breaks:
+        excess = _spread_excess(model, breaks, spread_bound, compiled.slots)
+        objective = SPREAD_PENALTY * excess + objective
+    model.model.add(
+        objective <= _total_breaks(compiled, state) + SPREAD_PENALTY * _key(compiled, state)[0]
+    )
+    model.hint(state)
+    model.model.minimize(objective)
+    budget = clock.remaining()
+    solver = _solver(budget, clock.workers)
+    # Deterministic limit from the time left in whole seconds, so that the few
+    # milliseconds' difference of the steps before does not change the answer.
+    solver.parameters.max_deterministic_time = (
+        max(1, math.floor(budget)) * RESELECT_DTIME_PER_SECOND * clock.workers
+    )
+    status = solver.solve(model.model)
+    if status not in _SOLVED:
+        return False
+    found = SlotState(compiled)
+    model.read(solver, found)
+    _adopt_unless_worse(compiled, found, state)
+    return status == cp_model.OPTIMAL
 
 
 def _few_breaks(
@@ -635,7 +711,9 @@ def _close_the_gap(
     while _total_breaks(compiled, state) > lower and time.perf_counter() < end:
         if participants_with_meetings is not None and lower >= participants_with_meetings:
             # No bound can be proven any more: improve the schedule with the time left.
-            improve_timelines(built, state, seed=SEED, until=end, work=math.inf, better=better)
+            improve_timelines(
+                built, state, seed=SEED, until=end, work=_lns_work(end), better=better
+            )
             break
         if lower > 1 and (end - time.perf_counter()) * PROBE_DTIME_PER_SECOND < probe_work / 2:
             # Too little time left for a search at the bound to conclude: the time goes to
@@ -645,7 +723,7 @@ def _close_the_gap(
                 state,
                 seed=SEED + round_number,
                 until=end,
-                work=math.inf,
+                work=_lns_work(end),
                 stop_at=lower,
                 better=better,
             )
@@ -678,6 +756,14 @@ def _close_the_gap(
             better=better,
         )
     return _total_breaks(compiled, state) <= lower and _spread_ok(compiled, state)
+
+
+def _lns_work(end: float) -> float:
+    """Deterministic work for a neighbourhood search that takes the time left until `end`,
+    from whole seconds so that small timing differences of the steps before do not change
+    it: the search then ends by its work on a machine that keeps up, reproducibly, and by
+    the clock on a slower or busier one."""
+    return math.floor(end - time.perf_counter()) * LNS_DTIME_PER_SECOND
 
 
 def _spread_excess(
@@ -780,7 +866,12 @@ def _solution(
         and progress.moves
         and progress.score
         and progress.breaks
-        and (not problem.objective.minimize_breaks or not unplaced or not any(breaks))
+        and (
+            not problem.objective.minimize_breaks
+            or not unplaced
+            or not any(breaks)
+            or progress.breaks_everywhere
+        )
         and spread_ok
     ):
         # The break phase works on the selected meetings; only when every meeting is
