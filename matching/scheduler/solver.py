@@ -33,10 +33,14 @@ and a deterministic-time limit derived from the wall-clock budget (the break-fre
 excepted: its trajectory does not depend on its limit), and runs one at a time. The
 same input then gives the same output unless the wall-clock safety limit cuts a run
 first (a much slower or loaded machine, or a solve at a low priority on a busy one), or
-a neighbourhood search is cut by the clock (on a very large day). The searches that take
-"the time left" get it as deterministic work from the whole seconds left at a typical
-rate, so that they end by their work, reproducibly, on a machine that keeps up. More workers
-(`solve(..., workers=N)`) trade that reproducibility for speed.
+a neighbourhood search is cut by the clock (on a very large day, or when the few-breaks
+search ends with neighbourhood search over the time left: that search gets deterministic
+work from the whole seconds left at the highest rate measured on the development
+machine, so that it fills the time there and ends by its work only on a faster machine;
+with less than a second left it does not run, which keeps short solves reproducible).
+More workers (`solve(..., workers=N)`) trade that reproducibility for speed: the
+whole-day searches race, and the searches at a lower bound on breaks run as a portfolio
+of seeds (bound_probe.py) whose break count and status, not schedule, are reproducible.
 """
 
 from __future__ import annotations
@@ -107,8 +111,9 @@ QUICK_PROBE_WORK = 2.5
 # Deterministic units per second of the searches at a bound (measured 1.5-2.5).
 PROBE_DTIME_PER_SECOND = 1.5
 # Deterministic units per second of the neighbourhood search over timelines (measured
-# 0.55-1.5 on the published instances and small days).
-LNS_DTIME_PER_SECOND = 0.7
+# 0.55-1.5 on the published instances and small days: the highest, so that the search
+# fills the time left on this machine and ends by its work only on a faster one).
+LNS_DTIME_PER_SECOND = 1.5
 # Deterministic units per second given to the whole model when it seeks fewer breaks
 # through another selection of meetings (slot models run at 0.1-0.7).
 RESELECT_DTIME_PER_SECOND = 0.3
@@ -171,8 +176,10 @@ def solve(
     searches over a whole-day model (most required meetings, fewest moves, best score).
     With 1, the default, a solve uses one core and is reproducible (see the module
     docstring); more may find better schedules sooner on a machine with cores to spare,
-    but parallel workers race, so two runs may differ. The other searches (feasibility,
-    break-free and fewer-breaks searches, neighbourhoods of large days) keep one worker."""
+    but parallel workers race, so two runs may differ. The searches at a lower bound on
+    breaks (bound_probe.py) run as a portfolio of `workers` seeds in as many threads. The
+    other searches (feasibility, break-free and core-guided searches, neighbourhoods)
+    keep one worker."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
     with watching(progress, should_stop, time_limit_s):
@@ -500,7 +507,9 @@ def _break_phase(compiled: Compiled, state: SlotState, progress: _Progress, cloc
             # placed (the core-guided search proves them on small tight days too). All the
             # time left: its last step is itself a search from the best schedule, which
             # the neighbourhoods below would only repeat.
-            progress.breaks = _few_breaks(compiled, placed, moves_limit, state, clock.deadline)
+            progress.breaks = _few_breaks(
+                compiled, placed, moves_limit, state, clock.deadline, clock.workers
+            )
         elif _solve_other(direct_model, budget, start + budget, found):
             _adopt_unless_worse(compiled, found, state)
             progress.breaks = found.proven
@@ -578,6 +587,7 @@ def _few_breaks(
     moves_limit: int | None,
     state: SlotState,
     end: float,
+    workers: int = 1,
 ) -> bool:
     """Minimise breaks when no break-free schedule exists.
 
@@ -652,7 +662,13 @@ def _few_breaks(
     # search below can stop as soon as it reaches the optimum.
     while (exact_below is None or lower < exact_below) and _total_breaks(compiled, state) > lower:
         probe = schedule_within(
-            built, lower, seed=SEED, until=end, work=QUICK_PROBE_WORK, split=False
+            built,
+            lower,
+            seed=SEED,
+            until=end,
+            work=QUICK_PROBE_WORK,
+            split=False,
+            threads=workers,
         )
         if probe.status != cp_model.INFEASIBLE:
             if probe.status == cp_model.FEASIBLE and probe.solver is not None:
@@ -674,7 +690,9 @@ def _few_breaks(
         patience=LNS_PATIENCE,
         better=lambda a, b: _key(compiled, a) <= _key(compiled, b),
     )
-    return _close_the_gap(built, lower, compiled, state, end, exact_below, work, lower)
+    return _close_the_gap(
+        built, lower, compiled, state, end, exact_below, work, lower, workers=workers
+    )
 
 
 def _close_the_gap(
@@ -686,6 +704,8 @@ def _close_the_gap(
     participants_with_meetings: int | None,
     work: float,
     tried_directly: int,
+    *,
+    workers: int = 1,
 ) -> bool:
     """Improve the schedule and raise the proven lower bound until they meet.
 
@@ -736,6 +756,8 @@ def _close_the_gap(
             until=end,
             work=None if lower == 1 else probe_work,
             direct=not (lower == 1 and tried_directly == 1 and round_number == 0),
+            threads=workers,
+            breakers=[p for p in built.contiguous if state.breaks(p)],
         )
         if probe.status == cp_model.INFEASIBLE:
             lower += 1
