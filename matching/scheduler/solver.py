@@ -108,6 +108,8 @@ LNS_ROUND_SHARE = 0.08
 MIN_LNS_ROUND_WORK = 0.5
 FIRST_PROBE_WORK = 12.0
 QUICK_PROBE_WORK = 2.5
+# A short search at the bound starts only with this many times its expected duration left.
+QUICK_PROBE_RESERVE = 2.0
 # Deterministic units per second of the searches at a bound (measured 1.5-2.5).
 PROBE_DTIME_PER_SECOND = 1.5
 # Deterministic units per second of the neighbourhood search over timelines (measured
@@ -659,8 +661,16 @@ def _few_breaks(
     exact_below = with_meetings if cap is not None else None
     # Short searches at the bound first: they often refute several bounds in a fraction
     # of a second each (forumt-14: one to four in 0.25 s), so that the neighbourhood
-    # search below can stop as soon as it reaches the optimum.
+    # search below can stop as soon as it reaches the optimum. Unless too little time
+    # would be left after one for the first round of neighbourhood search, which is what
+    # a short time limit returns (ticf-13crafb at 10 s on a slower machine: the third
+    # short search ended at the deadline and the answer had 50 breaks instead of 23).
     while (exact_below is None or lower < exact_below) and _total_breaks(compiled, state) > lower:
+        if (
+            end - time.perf_counter()
+            < QUICK_PROBE_RESERVE * QUICK_PROBE_WORK / PROBE_DTIME_PER_SECOND
+        ):
+            break
         probe = schedule_within(
             built,
             lower,
