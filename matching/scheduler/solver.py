@@ -37,7 +37,7 @@ a neighbourhood search is cut by the clock (on a very large day, or when the few
 search ends with neighbourhood search over the time left: that search gets deterministic
 work from the whole seconds left at the highest rate measured on the development
 machine, so that it fills the time there and ends by its work only on a faster machine;
-with less than a second left it does not run, which keeps short solves reproducible).
+with less than a second left it gets a fixed quarter of a unit).
 More workers (`solve(..., workers=N)`) trade that reproducibility for speed: the
 whole-day searches race, and the searches at a lower bound on breaks run as a portfolio
 of seeds (bound_probe.py) whose break count and status, not schedule, are reproducible.
@@ -108,6 +108,9 @@ LNS_ROUND_SHARE = 0.08
 MIN_LNS_ROUND_WORK = 0.5
 FIRST_PROBE_WORK = 12.0
 QUICK_PROBE_WORK = 2.5
+# The split by who breaks (a search at one break) starts only with this much time left
+# (it concludes in 2-3 s on ticf-13crafc; with less, neighbourhood search takes the time).
+MIN_SPLIT_SECONDS = 2.5
 # A short search at the bound starts only with this many times its expected duration left.
 QUICK_PROBE_RESERVE = 2.0
 # Deterministic units per second of the searches at a bound (measured 1.5-2.5).
@@ -116,6 +119,8 @@ PROBE_DTIME_PER_SECOND = 1.5
 # 0.55-1.5 on the published instances and small days: the highest, so that the search
 # fills the time left on this machine and ends by its work only on a faster one).
 LNS_DTIME_PER_SECOND = 1.5
+# With less than a second left, a fixed small amount (a few steps).
+LAST_SECOND_LNS_WORK = 0.25
 # Deterministic units per second given to the whole model when it seeks fewer breaks
 # through another selection of meetings (slot models run at 0.1-0.7).
 RESELECT_DTIME_PER_SECOND = 0.3
@@ -665,6 +670,7 @@ def _few_breaks(
     # would be left after one for the first round of neighbourhood search, which is what
     # a short time limit returns (ticf-13crafb at 10 s on a slower machine: the third
     # short search ended at the deadline and the answer had 50 breaks instead of 23).
+    tried_directly = 0  # the bound at which a short search ended undecided, if any
     while (exact_below is None or lower < exact_below) and _total_breaks(compiled, state) > lower:
         if (
             end - time.perf_counter()
@@ -684,6 +690,8 @@ def _few_breaks(
             if probe.status == cp_model.FEASIBLE and probe.solver is not None:
                 model.read(probe.solver, found)
                 _adopt_unless_worse(compiled, found, state)
+            else:
+                tried_directly = lower
             break
         lower += 1
     if _total_breaks(compiled, state) <= lower:
@@ -701,7 +709,7 @@ def _few_breaks(
         better=lambda a, b: _key(compiled, a) <= _key(compiled, b),
     )
     return _close_the_gap(
-        built, lower, compiled, state, end, exact_below, work, lower, workers=workers
+        built, lower, compiled, state, end, exact_below, work, tried_directly, workers=workers
     )
 
 
@@ -745,9 +753,13 @@ def _close_the_gap(
                 built, state, seed=SEED, until=end, work=_lns_work(end), better=better
             )
             break
-        if lower > 1 and (end - time.perf_counter()) * PROBE_DTIME_PER_SECOND < probe_work / 2:
+        left = end - time.perf_counter()
+        if (lower > 1 and left * PROBE_DTIME_PER_SECOND < probe_work / 2) or (
+            lower == 1 and left < MIN_SPLIT_SECONDS
+        ):
             # Too little time left for a search at the bound to conclude: the time goes to
-            # improving the schedule, which is what a short time limit returns.
+            # improving the schedule, which is what a short time limit returns (forum-13crafb
+            # at 5 s: the split took the last 2.4 s and the answer kept 53 breaks).
             improve_timelines(
                 built,
                 state,
@@ -795,7 +807,8 @@ def _lns_work(end: float) -> float:
     from whole seconds so that small timing differences of the steps before do not change
     it: the search then ends by its work on a machine that keeps up, reproducibly, and by
     the clock on a slower or busier one."""
-    return math.floor(end - time.perf_counter()) * LNS_DTIME_PER_SECOND
+    left = end - time.perf_counter()
+    return math.floor(left) * LNS_DTIME_PER_SECOND if left >= 1 else LAST_SECOND_LNS_WORK
 
 
 def _spread_excess(
