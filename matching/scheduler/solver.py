@@ -122,8 +122,9 @@ LNS_DTIME_PER_SECOND = 1.5
 # With less than a second left, a fixed small amount (a few steps).
 LAST_SECOND_LNS_WORK = 0.25
 # Deterministic units per second given to the whole model when it seeks fewer breaks
-# through another selection of meetings (slot models run at 0.1-0.7).
-RESELECT_DTIME_PER_SECOND = 0.3
+# through another selection of meetings (slot models run at 0.1-0.7: the highest, so
+# that it takes the time left on this machine).
+RESELECT_DTIME_PER_SECOND = 0.7
 # The core-guided search spends 0.6-0.85 deterministic units per second (measured).
 FEW_BREAKS_DTIME_PER_SECOND = 0.6
 # Share of a phase's budget given to the search for a break-free schedule when it runs
