@@ -35,9 +35,9 @@ same input then gives the same output unless the wall-clock safety limit cuts a 
 first (a much slower or loaded machine, or a solve at a low priority on a busy one), or
 a neighbourhood search is cut by the clock (on a very large day, or when the few-breaks
 search ends with neighbourhood search over the time left: that search gets deterministic
-work from the whole seconds left at the highest rate measured on the development
-machine, so that it fills the time there and ends by its work only on a faster machine;
-with less than a second left it gets a fixed quarter of a unit).
+work from the whole seconds left at a rate below the lowest measured, so that it ends by
+its work on a busy machine too; with less than a second left it gets a fixed quarter of
+a unit).
 More workers (`solve(..., workers=N)`) trade that reproducibility for speed: the
 whole-day searches race, and the searches at a lower bound on breaks run as a portfolio
 of seeds (bound_probe.py) whose break count and status, not schedule, are reproducible.
