@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,66 +51,54 @@ def postgres_unavailable_reason() -> str | None:
     return None
 
 
-def create_postgres_database() -> tuple[str, str]:
-    """A fresh database on the PostgreSQL server; returns (name, url)."""
+@contextmanager
+def postgres_database_url() -> Iterator[str]:
+    """A fresh, empty database on the PostgreSQL server, dropped afterwards; yields its
+    URL. Skips the test (saying why) when the server does not answer."""
+    reason = postgres_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
     name = f"meetx_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, sa.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
-        hide_password=False
-    )
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield (
+                sa.make_url(POSTGRES_ADMIN_URL)
+                .set(database=name)
+                .render_as_string(hide_password=False)
+            )
+        finally:
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
-def drop_postgres_database(name: str) -> None:
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def _database_url(backend: str, tmp_dir: Path, file_name: str) -> AbstractContextManager[str]:
+    if backend == "sqlite":
+        return nullcontext(f"sqlite:///{tmp_dir / file_name}")
+    return postgres_database_url()
 
 
 def migrated_database(backend: str, tmp_dir: Path) -> Iterator[Database]:
     """A database at the latest migration with reference data; dropped afterwards."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_dir / 'meetx.db'}"
+    with _database_url(backend, tmp_dir, "meetx.db") as url:
         upgrade(url)
         engine = make_engine(url)
         with Session(engine) as session:
             ensure_reference_data(session=session)
         yield Database(backend, url, engine)
         engine.dispose()
-        return
-    reason = postgres_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    name, url = create_postgres_database()
-    try:
-        upgrade(url)
-        engine = make_engine(url)
-        with Session(engine) as session:
-            ensure_reference_data(session=session)
-        yield Database(backend, url, engine)
-        engine.dispose()
-    finally:
-        drop_postgres_database(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database with nothing in it, not even the schema: for tests that run the
     migrations themselves (one per test, on SQLite and on PostgreSQL when it answers)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    reason = postgres_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    name, url = create_postgres_database()
-    try:
+    with _database_url(request.param, tmp_path, "empty.db") as url:
         yield url
-    finally:
-        drop_postgres_database(name)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
