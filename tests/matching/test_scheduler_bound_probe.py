@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from ortools.sat.python import cp_model
 
-from matching.scheduler import SolveStopped, parse_problem, solve
+from matching.scheduler import parse_problem, solve
 from matching.scheduler.bound_probe import _probe, candidates, schedule_within
 from matching.scheduler.compiled import Compiled, compile_problem
 from matching.scheduler.few_breaks import FewBreaksModel, build_few_breaks_model
 from matching.scheduler.state import SlotState, participant_breaks
 from tests.matching.test_scheduler_solver import B2B, load_b2b_module
+from tests.matching.test_scheduler_watch import assert_a_stop_ends_it_within_a_second
 
 
 def _problem(instance: str) -> dict[str, Any]:
@@ -102,19 +103,8 @@ def test_a_portfolio_at_the_bound_refutes_and_finds_on_a_published_instance() ->
 
 def test_a_stop_request_ends_a_portfolio_search() -> None:
     # Two threads search at once; a stop request must reach both.
-    data = _problem("forum-13crafb.original")
-    asked: list[float] = []
-
-    def should_stop() -> bool:
-        if time.perf_counter() - started > 3:
-            asked.append(time.perf_counter())
-            return True
-        return False
-
-    started = time.perf_counter()
-    with pytest.raises(SolveStopped):
-        solve(parse_problem(data), time_limit_s=60, should_stop=should_stop, workers=2)
-    assert asked and time.perf_counter() - asked[0] < 1.0
+    problem = parse_problem(_problem("forum-13crafb.original"))
+    assert_a_stop_ends_it_within_a_second(problem, 3, workers=2)
     assert not [t for t in threading.enumerate() if t.name.startswith("scheduler-probe")]
 
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from benchmarks.large_day import generate_day
-from matching.scheduler import Progress, SolveStopped, parse_problem, solve
+from matching.scheduler import Problem, Progress, SolveStopped, parse_problem, solve
 
 
 def test_a_watched_solve_reports_progress_and_gives_the_same_schedule() -> None:
@@ -28,17 +28,24 @@ def test_a_watched_solve_reports_progress_and_gives_the_same_schedule() -> None:
     assert max(gaps, default=0) < 1.0
 
 
-def test_a_stop_request_ends_the_solve_within_a_second_with_no_schedule() -> None:
-    problem = parse_problem(generate_day(1000, 5000, 5))
+def assert_a_stop_ends_it_within_a_second(
+    problem: Problem, after_s: float, workers: int = 1
+) -> None:
+    """Asks a 60 s solve of `problem` to stop after `after_s` seconds: it must raise
+    SolveStopped (no schedule) within a second of the first request."""
     asked: list[float] = []
 
     def should_stop() -> bool:
-        if time.perf_counter() - started > 1.5:
+        if time.perf_counter() - started > after_s:
             asked.append(time.perf_counter())
             return True
         return False
 
     started = time.perf_counter()
     with pytest.raises(SolveStopped):
-        solve(problem, time_limit_s=60, should_stop=should_stop)
+        solve(problem, time_limit_s=60, should_stop=should_stop, workers=workers)
     assert asked and time.perf_counter() - asked[0] < 1.0
+
+
+def test_a_stop_request_ends_the_solve_within_a_second_with_no_schedule() -> None:
+    assert_a_stop_ends_it_within_a_second(parse_problem(generate_day(1000, 5000, 5)), 1.5)
