@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.core.database import DEFAULT_POOL_SIZE
+
 
 class Settings(BaseSettings):
     """Every knob of the service. Tests build their own instance instead of the cached one."""
@@ -31,7 +33,7 @@ class Settings(BaseSettings):
     page_limit_max: int = 200
     log_level: str = "INFO"
     db_pool_size: int = Field(
-        default=20,
+        default=DEFAULT_POOL_SIZE,
         ge=1,
         le=500,
         description="PostgreSQL connections each process keeps open (half as many more "

@@ -142,10 +142,3 @@ def idle_thread() -> bool:
         log.warning("cannot run a long job under SCHED_IDLE: %s", exc)
         return False
     return True
-
-
-def runs_idle() -> bool:
-    """Whether the calling thread runs under ``SCHED_IDLE``."""
-    if not _LINUX or not hasattr(os, "SCHED_IDLE"):
-        return False
-    return os.sched_getscheduler(threading.get_native_id()) == os.SCHED_IDLE
