@@ -11,25 +11,13 @@ guess who the one participant with a break is. A schedule with one break has exa
 such participant, so the problem splits into one model per candidate in which everybody
 else holds one run of consecutive slots. With those runs fixed, presolve's probing
 refutes most candidates in about 0.15 s each, and the rest are searched with budgets
-that double round by round: first the participants who break in the best schedule found
-so far (the one who breaks in a one-break schedule usually breaks in a good schedule
-too), then those with more meetings (they have more room for a break and the longest
-runs to place). On ticf-13crafc that makes the one-break schedule come from the second
-model instead of the fifth (the split took 4.7 s, now 2.3 s).
-
-With several threads (`solve(..., workers=N)`), each search runs as a portfolio of N
-seeds at once, the first to conclude stopping the others: a refutation is the same
-whichever thread proves it, but a schedule found at the bound may come from either, so
-the break count and status stay reproducible when a search concludes while the schedule
-itself may differ between runs.
+that double round by round, candidates with more meetings first (they have more room
+for a break and the longest runs to place).
 """
 
 from __future__ import annotations
 
-import contextvars
-import threading
 import time
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -43,8 +31,6 @@ FIRST_ROUND_WORK = 1.5
 # Before the split, the model "at most one break" as it is, which refutes one break at
 # once when the candidates all fail alike (ticf-13crafb: 1.2 units).
 DIRECT_ONE_BREAK_WORK = 2.5
-# Seeds of a portfolio's threads: the search's own, then this far apart.
-PORTFOLIO_SEED_STEP = 7919
 
 
 @dataclass
@@ -66,8 +52,6 @@ def schedule_within(
     hint: dict[tuple[int, int], bool] | None = None,
     split: bool = True,
     direct: bool = True,
-    threads: int = 1,
-    breakers: Collection[int] = (),
 ) -> Probe:
     """A schedule with at most `bound` breaks, or a proof that there is none.
 
@@ -75,22 +59,19 @@ def schedule_within(
     come back before `until`); without `split`, a search at one is the direct one only,
     bounded by `work` too; without `direct`, a search at one goes to the split at once
     (when the direct one has been tried already); `hint` (slot literal -> value, by
-    (meeting, slot)) starts the search from a schedule; `breakers` (participants with a
-    break in the best schedule so far) are tried first in the split. With `threads` above
-    one, every
-    search runs as a portfolio of that many seeds at once (see `_probe`).
+    (meeting, slot)) starts the search from a schedule.
     """
     model = _at_most(built, bound)
     if hint:
         for key, variable in built.slot_model.x.items():
             model.add_hint(_same_variables(model, [variable])[0], hint.get(key, False))
     if bound > 1 or not split:
-        return _probe(model, seed=seed, until=until, work=work, threads=threads)
+        return _probe(_solver(seed, until, work=work), model)
     if direct:
-        probe = _probe(model, seed=seed, until=until, work=DIRECT_ONE_BREAK_WORK, threads=threads)
+        probe = _probe(_solver(seed, until, work=DIRECT_ONE_BREAK_WORK), model)
         if probe.status != cp_model.UNKNOWN:
             return probe
-    return _one_break(built, model, seed=seed, until=until, threads=threads, breakers=breakers)
+    return _one_break(built, model, seed=seed, until=until)
 
 
 def _at_most(built: FewBreaksModel, bound: int) -> cp_model.CpModel:
@@ -101,21 +82,10 @@ def _at_most(built: FewBreaksModel, bound: int) -> cp_model.CpModel:
     return model
 
 
-def _one_break(
-    built: FewBreaksModel,
-    base: cp_model.CpModel,
-    *,
-    seed: int,
-    until: float,
-    threads: int,
-    breakers: Collection[int] = (),
-) -> Probe:
-    """One model per candidate for the participant with the break (`base`: at most one).
-
-    Candidates who break in the best schedule so far come first: the one who breaks in
-    a one-break schedule usually does in a good schedule too (ticf-13crafc: the fifth
-    candidate by size, the second among the best schedule's breakers)."""
-    pending = candidates(built, breakers)
+def _one_break(built: FewBreaksModel, base: cp_model.CpModel, *, seed: int, until: float) -> Probe:
+    """One model per candidate for the participant with the break (`base`: at most one)."""
+    sizes = {p: len(ms) for p, ms in built.slot_model.touched.items()}
+    pending = sorted(built.contiguous, key=lambda p: (-sizes[p], p))
     work = FIRST_ROUND_WORK
     while pending:
         undecided = []
@@ -126,20 +96,13 @@ def _one_break(
             for q, literal in built.contiguous.items():
                 if q != p:
                     model.add(_same_variables(model, [literal])[0] == 1)
-            probe = _probe(model, seed=seed, until=until, work=work, threads=threads)
+            probe = _probe(_solver(seed, until, work=work), model)
             if probe.status == cp_model.FEASIBLE:
                 return probe
             if probe.status == cp_model.UNKNOWN:
                 undecided.append(p)
         pending, work = undecided, 2 * work
     return Probe(cp_model.INFEASIBLE)
-
-
-def candidates(built: FewBreaksModel, breakers: Collection[int] = ()) -> list[int]:
-    """The split's order: `breakers` first, then by meetings (most first), then index."""
-    sizes = {p: len(ms) for p, ms in built.slot_model.touched.items()}
-    first = set(breakers)
-    return sorted(built.contiguous, key=lambda p: (p not in first, -sizes[p], p))
 
 
 def _same_variables(
@@ -163,64 +126,7 @@ def _solver(seed: int, until: float, *, work: float | None) -> cp_model.CpSolver
     return solver
 
 
-def _probe(
-    model: cp_model.CpModel, *, seed: int, until: float, work: float | None, threads: int = 1
-) -> Probe:
-    """One search of `model`, or with `threads` above one a portfolio: the same search with
-    seeds seed, seed + PORTFOLIO_SEED_STEP, ... in as many threads, each with the whole
-    `work`; the first to conclude stops the others. The first thread follows the
-    one-thread trajectory, so a portfolio concludes no later than one thread would (on
-    cores to spare). Which thread wins depends on timing: a refutation is the same fact
-    whichever proves it, but a schedule found may be either thread's."""
-    if threads <= 1:
-        return _conclude(_solver(seed, until, work=work), model)
-    solvers = [_solver(seed + i * PORTFOLIO_SEED_STEP, until, work=work) for i in range(threads)]
-    results: list[Probe | None] = [None] * threads
-    decided = threading.Event()
-    lock = threading.Lock()
-
-    models = [model] + [model.clone() for _ in range(threads - 1)]
-
-    def run(i: int) -> None:
-        probe = _conclude(solvers[i], models[i])
-        with lock:
-            results[i] = probe
-            if probe.status != cp_model.UNKNOWN and not decided.is_set():
-                decided.set()
-                for j, other in enumerate(solvers):
-                    if j != i:
-                        other.stop_search()
-
-    workers = [
-        threading.Thread(
-            target=contextvars.copy_context().run,
-            args=(run, i),
-            name=f"scheduler-probe-{i}",
-            daemon=True,
-        )
-        for i in range(threads)
-    ]
-    for worker in workers:
-        worker.start()
-    try:
-        for worker in workers:
-            # Short waits: a stop request (watch.py) interrupts this thread between them.
-            while worker.is_alive():
-                worker.join(0.05)
-    finally:
-        for solver in solvers:
-            solver.stop_search()
-        for worker in workers:
-            worker.join()
-    concluded = [r for r in results if r is not None and r.status != cp_model.UNKNOWN]
-    # A refutation wins over a schedule that a stopped thread may have reported too.
-    for probe in concluded:
-        if probe.status == cp_model.INFEASIBLE:
-            return probe
-    return concluded[0] if concluded else Probe(cp_model.UNKNOWN)
-
-
-def _conclude(solver: cp_model.CpSolver, model: cp_model.CpModel) -> Probe:
+def _probe(solver: cp_model.CpSolver, model: cp_model.CpModel) -> Probe:
     status = solver.solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Probe(cp_model.FEASIBLE, solver)

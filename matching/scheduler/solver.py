@@ -13,14 +13,9 @@
    and from searches at the bound (`bound_probe.py`), schedules from those searches and
    from a neighbourhood search over timelines (`timeline_lns.py`) that keeps improving
    the best one, so that a time limit too short for a proof still returns a good
-   schedule. That holds also when not every meeting is placed (a tight day where the
-   selection fills every table): the fewest breaks of the selection are then proven,
-   and the time left goes to the whole model (every candidate, the placement phases'
-   values held), which may find fewer breaks with another selection of the same value
-   or prove that none has. Otherwise breaks are minimised directly, with the
-   `max_break_spread` bound as a heavily penalised soft term so that the search always
-   has a schedule in hand. Neighbourhood search follows when no search proved its
-   schedule optimal.
+   schedule. Otherwise breaks are minimised directly, with the `max_break_spread` bound
+   as a heavily penalised soft term so that the search always has a schedule in hand.
+   Neighbourhood search follows when no search proved its schedule optimal.
 Required meetings that the greedy start cannot all place go through the same break-free
 search first, as it often places everyone on tight days where a plain model struggles.
 Which meetings to hold comes from an LP relaxation (`greedy.selection_weights`): the most
@@ -33,14 +28,9 @@ and a deterministic-time limit derived from the wall-clock budget (the break-fre
 excepted: its trajectory does not depend on its limit), and runs one at a time. The
 same input then gives the same output unless the wall-clock safety limit cuts a run
 first (a much slower or loaded machine, or a solve at a low priority on a busy one), or
-a neighbourhood search is cut by the clock (on a very large day, or when the few-breaks
-search ends with neighbourhood search over the time left: that search gets deterministic
-work from the whole seconds left at a rate below the lowest measured, so that it ends by
-its work on a busy machine too; with less than a second left it gets a fixed quarter of
-a unit).
-More workers (`solve(..., workers=N)`) trade that reproducibility for speed: the
-whole-day searches race, and the searches at a lower bound on breaks run as a portfolio
-of seeds (bound_probe.py) whose break count and status, not schedule, are reproducible.
+a neighbourhood search is cut by the clock (on a very large day, or when the time left
+is too short for a search at the lower bound on breaks to conclude). More workers
+(`solve(..., workers=N)`) trade that reproducibility for speed.
 """
 
 from __future__ import annotations
@@ -108,26 +98,8 @@ LNS_ROUND_SHARE = 0.08
 MIN_LNS_ROUND_WORK = 0.5
 FIRST_PROBE_WORK = 12.0
 QUICK_PROBE_WORK = 2.5
-# The split by who breaks (a search at one break) starts only with this much time left
-# (it concludes in 2-3 s on ticf-13crafc; with less, neighbourhood search takes the time).
-MIN_SPLIT_SECONDS = 2.5
-# A short search at the bound starts only with this many times its expected duration left.
-QUICK_PROBE_RESERVE = 2.0
 # Deterministic units per second of the searches at a bound (measured 1.5-2.5).
 PROBE_DTIME_PER_SECOND = 1.5
-# Deterministic units per second of the neighbourhood search over timelines when it
-# takes the time left (measured 0.55-1.5 on the published instances and small days).
-# Below the lowest, so that the search ends by its work, and the same input gives the
-# same answer, on a machine that is busy too: at 1.5 the clock cut it on a 300-firm day
-# and two runs differed; at 0.3 the forum instances end where they did at 1.5 (18 and
-# 20 breaks at 10 s, ticf-13crafc optimal in 7.8 s).
-LNS_DTIME_PER_SECOND = 0.3
-# With less than a second left, a fixed small amount (a few steps).
-LAST_SECOND_LNS_WORK = 0.25
-# Deterministic units per second given to the whole model when it seeks fewer breaks
-# through another selection of meetings (slot models run at 0.1-0.7: the highest, so
-# that it takes the time left on this machine).
-RESELECT_DTIME_PER_SECOND = 0.7
 # The core-guided search spends 0.6-0.85 deterministic units per second (measured).
 FEW_BREAKS_DTIME_PER_SECOND = 0.6
 # Share of a phase's budget given to the search for a break-free schedule when it runs
@@ -146,8 +118,6 @@ class _Progress:
     moves: bool = False
     score: bool = False
     breaks: bool = False
-    breaks_everywhere: bool = False
-    """Breaks proven fewest over every selection of meetings, not only the one held."""
 
 
 class _Clock:
@@ -187,10 +157,8 @@ def solve(
     searches over a whole-day model (most required meetings, fewest moves, best score).
     With 1, the default, a solve uses one core and is reproducible (see the module
     docstring); more may find better schedules sooner on a machine with cores to spare,
-    but parallel workers race, so two runs may differ. The searches at a lower bound on
-    breaks (bound_probe.py) run as a portfolio of `workers` seeds in as many threads. The
-    other searches (feasibility, break-free and core-guided searches, neighbourhoods)
-    keep one worker."""
+    but parallel workers race, so two runs may differ. The other searches (feasibility,
+    break-free and fewer-breaks searches, neighbourhoods of large days) keep one worker."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
     with watching(progress, should_stop, time_limit_s):
@@ -503,6 +471,9 @@ def _break_phase(compiled: Compiled, state: SlotState, progress: _Progress, cloc
         model.model.minimize(objective)
         return model
 
+    # The core-guided search proves how few breaks are possible; that is worth its time
+    # only when every meeting is placed (otherwise another selection of meetings might
+    # have fewer breaks, see `_solution`), such as on the published instances.
     everything_placed = len(placed) == sum(1 for d in compiled.domain if d)
     found = SlotState(compiled)
     if clock.affords(compiled):
@@ -513,83 +484,16 @@ def _break_phase(compiled: Compiled, state: SlotState, progress: _Progress, cloc
         if found.break_free:
             _copy(found, state)
             progress.breaks = True
-        elif status == cp_model.INFEASIBLE and compiled.whole_day:
-            # The fewest breaks for the meetings selected, whether or not every meeting is
-            # placed (the core-guided search proves them on small tight days too). All the
-            # time left: its last step is itself a search from the best schedule, which
-            # the neighbourhoods below would only repeat.
-            progress.breaks = _few_breaks(
-                compiled, placed, moves_limit, state, clock.deadline, clock.workers
-            )
+        elif status == cp_model.INFEASIBLE and compiled.whole_day and everything_placed:
+            # All the time left: its last step is itself a search from the best schedule,
+            # which the neighbourhoods below would only repeat.
+            progress.breaks = _few_breaks(compiled, placed, moves_limit, state, clock.deadline)
         elif _solve_other(direct_model, budget, start + budget, found):
             _adopt_unless_worse(compiled, found, state)
             progress.breaks = found.proven
     if not progress.breaks:
         reduce_breaks_by_neighbourhoods(compiled, state, clock.remaining(), SEED)
-    if progress.breaks and not everything_placed and _total_breaks(compiled, state) > 0:
-        # Proven for the meetings selected; another selection of the same value may have
-        # fewer breaks. The time left goes to the whole model, which may prove it.
-        progress.breaks_everywhere = _reselect_for_breaks(
-            compiled, state, progress, clock, moves_limit
-        )
-    else:
-        progress.breaks_everywhere = progress.breaks
     return _spread_ok(compiled, state)
-
-
-def _reselect_for_breaks(
-    compiled: Compiled,
-    state: SlotState,
-    progress: _Progress,
-    clock: _Clock,
-    moves_limit: int | None,
-) -> bool:
-    """Fewest breaks over every selection of meetings that keeps the placement phases'
-    values (required meetings, moves, score), from the schedule in `state`, whose count
-    it must not exceed; True when proven. Takes the time left (in deterministic units at
-    a typical rate, so that a machine that keeps up gives the same answer every time)."""
-    if not (progress.required and progress.moves and progress.score):
-        return False
-    if not clock.affords(compiled):
-        return False
-    everything = range(compiled.n_meetings)
-    model = SlotModel(compiled, everything, SlotState(compiled))
-    required_now = sum(
-        1 for k in everything if compiled.required[k] and state.slot_of[k] != UNPLACED
-    )
-    score_now = sum(compiled.score[k] for k in everything if state.slot_of[k] != UNPLACED)
-    model.model.add(model.required_placed() >= required_now)
-    if moves_limit is not None and model.keep:
-        model.model.add(model.moves() <= moves_limit)
-    model.model.add(model.score() >= score_now)
-    breaks = [
-        count_breaks(model.model, model.busy_literals(p), compiled.session_of)
-        for p in model.touched
-    ]
-    objective = cp_model.LinearExpr.sum(breaks)
-    spread_bound = compiled.problem.objective.max_break_spread
-    if spread_bound is not None and breaks:
-        excess = _spread_excess(model, breaks, spread_bound, compiled.slots)
-        objective = SPREAD_PENALTY * excess + objective
-    model.model.add(
-        objective <= _total_breaks(compiled, state) + SPREAD_PENALTY * _key(compiled, state)[0]
-    )
-    model.hint(state)
-    model.model.minimize(objective)
-    budget = clock.remaining()
-    solver = _solver(budget, clock.workers)
-    # Deterministic limit from the time left in whole seconds, so that the few
-    # milliseconds' difference of the steps before does not change the answer.
-    solver.parameters.max_deterministic_time = (
-        max(1, math.floor(budget)) * RESELECT_DTIME_PER_SECOND * clock.workers
-    )
-    status = solver.solve(model.model)
-    if status not in _SOLVED:
-        return False
-    found = SlotState(compiled)
-    model.read(solver, found)
-    _adopt_unless_worse(compiled, found, state)
-    return status == cp_model.OPTIMAL
 
 
 def _few_breaks(
@@ -598,7 +502,6 @@ def _few_breaks(
     moves_limit: int | None,
     state: SlotState,
     end: float,
-    workers: int = 1,
 ) -> bool:
     """Minimise breaks when no break-free schedule exists.
 
@@ -670,32 +573,15 @@ def _few_breaks(
     exact_below = with_meetings if cap is not None else None
     # Short searches at the bound first: they often refute several bounds in a fraction
     # of a second each (forumt-14: one to four in 0.25 s), so that the neighbourhood
-    # search below can stop as soon as it reaches the optimum. Unless too little time
-    # would be left after one for the first round of neighbourhood search, which is what
-    # a short time limit returns (ticf-13crafb at 10 s on a slower machine: the third
-    # short search ended at the deadline and the answer had 50 breaks instead of 23).
-    tried_directly = 0  # the bound at which a short search ended undecided, if any
+    # search below can stop as soon as it reaches the optimum.
     while (exact_below is None or lower < exact_below) and _total_breaks(compiled, state) > lower:
-        if (
-            end - time.perf_counter()
-            < QUICK_PROBE_RESERVE * QUICK_PROBE_WORK / PROBE_DTIME_PER_SECOND
-        ):
-            break
         probe = schedule_within(
-            built,
-            lower,
-            seed=SEED,
-            until=end,
-            work=QUICK_PROBE_WORK,
-            split=False,
-            threads=workers,
+            built, lower, seed=SEED, until=end, work=QUICK_PROBE_WORK, split=False
         )
         if probe.status != cp_model.INFEASIBLE:
             if probe.status == cp_model.FEASIBLE and probe.solver is not None:
                 model.read(probe.solver, found)
                 _adopt_unless_worse(compiled, found, state)
-            else:
-                tried_directly = lower
             break
         lower += 1
     if _total_breaks(compiled, state) <= lower:
@@ -712,9 +598,7 @@ def _few_breaks(
         patience=LNS_PATIENCE,
         better=lambda a, b: _key(compiled, a) <= _key(compiled, b),
     )
-    return _close_the_gap(
-        built, lower, compiled, state, end, exact_below, work, tried_directly, workers=workers
-    )
+    return _close_the_gap(built, lower, compiled, state, end, exact_below, work, lower)
 
 
 def _close_the_gap(
@@ -726,8 +610,6 @@ def _close_the_gap(
     participants_with_meetings: int | None,
     work: float,
     tried_directly: int,
-    *,
-    workers: int = 1,
 ) -> bool:
     """Improve the schedule and raise the proven lower bound until they meet.
 
@@ -753,23 +635,17 @@ def _close_the_gap(
     while _total_breaks(compiled, state) > lower and time.perf_counter() < end:
         if participants_with_meetings is not None and lower >= participants_with_meetings:
             # No bound can be proven any more: improve the schedule with the time left.
-            improve_timelines(
-                built, state, seed=SEED, until=end, work=_lns_work(end), better=better
-            )
+            improve_timelines(built, state, seed=SEED, until=end, work=math.inf, better=better)
             break
-        left = end - time.perf_counter()
-        if (lower > 1 and left * PROBE_DTIME_PER_SECOND < probe_work / 2) or (
-            lower == 1 and left < MIN_SPLIT_SECONDS
-        ):
+        if lower > 1 and (end - time.perf_counter()) * PROBE_DTIME_PER_SECOND < probe_work / 2:
             # Too little time left for a search at the bound to conclude: the time goes to
-            # improving the schedule, which is what a short time limit returns (forum-13crafb
-            # at 5 s: the split took the last 2.4 s and the answer kept 53 breaks).
+            # improving the schedule, which is what a short time limit returns.
             improve_timelines(
                 built,
                 state,
                 seed=SEED + round_number,
                 until=end,
-                work=_lns_work(end),
+                work=math.inf,
                 stop_at=lower,
                 better=better,
             )
@@ -782,8 +658,6 @@ def _close_the_gap(
             until=end,
             work=None if lower == 1 else probe_work,
             direct=not (lower == 1 and tried_directly == 1 and round_number == 0),
-            threads=workers,
-            breakers=[p for p in built.contiguous if state.breaks(p)],
         )
         if probe.status == cp_model.INFEASIBLE:
             lower += 1
@@ -804,15 +678,6 @@ def _close_the_gap(
             better=better,
         )
     return _total_breaks(compiled, state) <= lower and _spread_ok(compiled, state)
-
-
-def _lns_work(end: float) -> float:
-    """Deterministic work for a neighbourhood search that takes the time left until `end`,
-    from whole seconds so that small timing differences of the steps before do not change
-    it: the search then ends by its work on a machine that keeps up, reproducibly, and by
-    the clock on a slower or busier one."""
-    left = end - time.perf_counter()
-    return math.floor(left) * LNS_DTIME_PER_SECOND if left >= 1 else LAST_SECOND_LNS_WORK
 
 
 def _spread_excess(
@@ -915,12 +780,7 @@ def _solution(
         and progress.moves
         and progress.score
         and progress.breaks
-        and (
-            not problem.objective.minimize_breaks
-            or not unplaced
-            or not any(breaks)
-            or progress.breaks_everywhere
-        )
+        and (not problem.objective.minimize_breaks or not unplaced or not any(breaks))
         and spread_ok
     ):
         # The break phase works on the selected meetings; only when every meeting is

@@ -65,7 +65,7 @@ class _Watch:
         self.stopped = False
         self.done = threading.Event()
         self._lock = threading.Lock()
-        self._active: list[cp_model.CpSolver] = []
+        self._active: cp_model.CpSolver | None = None
         self._solving_thread = threading.get_ident()
 
     # -- from the solving thread
@@ -77,18 +77,15 @@ class _Watch:
         if self.stopped:
             raise SolveStopped
 
-    def searching(self, solver: cp_model.CpSolver, *, follow: bool = True) -> None:
-        """`solver` starts a search (several may run at once, in threads of one solve)."""
+    def searching(self, solver: cp_model.CpSolver | None, *, follow: bool = True) -> None:
         with self._lock:
-            self._active.append(solver)
+            self._active = solver
+            if solver is None:
+                return
             if follow:
                 self.objective = self.bound = None
         if self.stopped:
             solver.stop_search()
-
-    def finished(self, solver: cp_model.CpSolver) -> None:
-        with self._lock:
-            self._active.remove(solver)
 
     # -- from CP-SAT's callbacks
     def on_objective(self, value: float) -> None:
@@ -120,9 +117,9 @@ class _Watch:
             if not self.stopped and self.should_stop is not None and self.should_stop():
                 self.stopped = True
                 with self._lock:
-                    for solver in self._active:
-                        solver.stop_search()
-                    if not self._active:
+                    if self._active is not None:
+                        self._active.stop_search()
+                    else:
                         self._interrupt()
             now = time.perf_counter()
             if self.progress is not None and now - last_report >= REPORT_S:
@@ -207,6 +204,6 @@ class WatchedSolver(cp_model.CpSolver):
         try:
             status = super().solve(model, solution_callback)
         finally:
-            watch.finished(self)
+            watch.searching(None)
         watch.check()
         return status

@@ -447,30 +447,6 @@ def test_new_required_meeting_moves_as_few_meetings_as_possible() -> None:
     assert moved == ["m1"]
 
 
-def test_tight_day_with_a_selection_gets_the_fewest_breaks_of_that_selection() -> None:
-    # Twelve participants, every odd one may meet every even one (36 candidates, all of
-    # the same value) and 27 table-slots: the selection fills the day, and on that
-    # selection the fewest breaks are 3. A model minimising breaks directly stopped at
-    # 6-8 within its budget; the few-breaks search (core-guided bound, searches at the
-    # bound, neighbourhoods) reaches 3 in about a second.
-    ids = [f"p{i}" for i in range(1, 13)]
-    data = {
-        "slots": 9,
-        "tables": 3,
-        "participants": people(*ids),
-        "meetings": [
-            pair(f"s{i}-{j}", f"p{i}", f"p{j}", score=0.343)
-            for i in range(1, 13)
-            for j in range(i + 1, 13)
-            if (i + j) % 2
-        ],
-        "objective": {"minimize_breaks": True},
-    }
-    solution = run(data, time_limit_s=5)
-    assert len(solution["assignments"]) == 27
-    assert solution["breaks"] <= 3
-
-
 def test_same_input_same_output() -> None:
     data = random_day(6, participants=30, meetings=110)
     first = solve(parse_problem(json.dumps(data)), time_limit_s=4).to_dict()
