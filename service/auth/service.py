@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from service.auth.models import OrganizerToken
+from service.changes.service import current_version, version_column
 from service.core.database import utcnow
 from service.core.security import (
     ORGANIZER_PREFIX,
@@ -87,6 +88,36 @@ def resolve_token(*, session: Session, token: str, admin_token: str | None) -> A
     if found is None:
         return None
     return Actor(role="participant", participant_id=found[0], event_id=found[1])
+
+
+_PARTICIPANT_AND_VERSION_BY_TOKEN: Final = sa.select(
+    Participant.id, Participant.event_id, version_column()
+).where(
+    Participant.token_hash == sa.bindparam("token_hash")  # type: ignore[arg-type]
+)
+
+
+def resolve_token_and_version(
+    *, session: Session, token: str, admin_token: str | None
+) -> tuple[Actor, int] | None:
+    """:func:`resolve_token` and the data version (:mod:`service.changes`), read before
+    anything the caller reads next. A participant's token and the version come in one
+    statement: a phone reloading its agenda is the commonest request of the day."""
+    if token.startswith(PARTICIPANT_PREFIX + "_"):
+        token_hash = lookup_hash(token)
+        if token_hash is None:
+            return None
+        found = (
+            session.connection()
+            .execute(_PARTICIPANT_AND_VERSION_BY_TOKEN, {"token_hash": token_hash})
+            .first()
+        )
+        if found is None:
+            return None
+        actor = Actor(role="participant", participant_id=found[0], event_id=found[1])
+        return actor, int(found[2])
+    actor = resolve_token(session=session, token=token, admin_token=admin_token)
+    return None if actor is None else (actor, current_version(session=session))
 
 
 def participant_by_token(*, session: Session, token: str) -> Participant | None:

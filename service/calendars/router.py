@@ -27,7 +27,7 @@ from service.calendars.http import (
     feed_response,
 )
 from service.changes.service import current_version
-from service.core.database import SessionDep, end_read, utcnow
+from service.core.database import SessionDep, end_read, read_without_transaction, utcnow
 from service.core.dependencies import shared
 from service.core.errors import ProblemError, invalid, not_found
 from service.core.i18n import vi_en
@@ -189,6 +189,7 @@ def participant_calendar(
     session: SessionDep,
     cache: FeedCacheDep,
 ) -> Response:
+    read_without_transaction(session)
     found = service.subscriber(session=session, token=token)
     if found is None:
         raise not_found("calendar")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -16,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_S = 30
+log = logging.getLogger("meetx.database")
 
 
 class _SQLiteWriteGate:
@@ -138,7 +141,76 @@ def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE, **kwargs: Any) 
         return engine
     if "poolclass" not in kwargs:  # a pool of another kind (NullPool) has no size
         kwargs = {"pool_size": pool_size, "max_overflow": pool_size // 2, **kwargs}
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "postgresql":
+        _ping_connections_left_idle(engine)
+    return engine
+
+
+# A pooled PostgreSQL connection left unused this long is checked before it serves again.
+PING_AFTER_IDLE_S = 10.0
+_RETURNED_AT = "meetx_returned_at"
+
+
+def _ping_connections_left_idle(engine: Engine) -> None:
+    """Check a connection before use when it sat in the pool, and then in one round trip.
+
+    A server restart, a failover or a proxy's idle timeout closes pooled connections
+    while nobody uses them; the check finds such a one and the pool opens a new one in
+    its place (SQLAlchemy's pessimistic disconnect handling). SQLAlchemy's own
+    ``pool_pre_ping`` checks on every checkout, inside a transaction: BEGIN, then the
+    ping, two round trips to PostgreSQL before a request's first query. The hottest
+    requests (a feed, an agenda) need one or two statements of their own, so those were
+    half their round trips, each a wake-up of the server process and of the request's
+    thread: what a busy machine makes slow. Here a connection back in the pool within
+    the last `PING_AFTER_IDLE_S` seconds (which, under load, is every one) is used as it
+    is: if the server went away meanwhile, the request fails once and SQLAlchemy, seeing
+    a disconnect, discards the whole pool. The ping itself runs outside a transaction
+    (autocommit), so it leaves the connection free for a read in autocommit
+    (:func:`read_without_transaction`).
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    @sa.event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_RETURNED_AT] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_s = time.monotonic() - record.info.get(_RETURNED_AT, 0.0)
+        if idle_s < PING_AFTER_IDLE_S:
+            return
+        log.debug("checking a connection left idle for %.0f s", idle_s)
+        try:
+            dbapi_connection.autocommit = True
+            try:
+                dbapi_connection.execute(";")
+            finally:
+                dbapi_connection.autocommit = False
+        except Exception as exc:  # a closed connection: the pool replaces it
+            raise sa.exc.DisconnectionError(f"a pooled connection is gone: {exc}") from exc
+
+
+def read_without_transaction(session: Session) -> None:
+    """Run this request's statements without BEGIN and ROLLBACK (PostgreSQL).
+
+    For the hottest read-only requests, which phones repeat all day: an agenda or a feed
+    served from the process's cache needs one or two statements, and a transaction
+    around them added two round trips. Under READ COMMITTED, PostgreSQL's default and
+    ours, each statement of a transaction sees its own snapshot anyway, so statements in
+    autocommit see exactly what they saw inside one; the data version is still read
+    before the rows (:mod:`service.changes`). Call it before the session's first
+    statement, only on a request that writes nothing. SQLite keeps its transaction:
+    there a transaction costs no round trip, and a read sees one snapshot in it.
+    """
+    bind = session.bind  # a Connection when the caller runs the session in its transaction
+    if (
+        isinstance(bind, Engine)
+        and bind.dialect.name == "postgresql"
+        and not session.in_transaction()
+    ):
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

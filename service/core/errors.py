@@ -122,6 +122,7 @@ def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
     return errors
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _TITLES = {
     400: vi_en("problem.400"),
     401: vi_en("problem.401"),
@@ -213,6 +214,23 @@ def install_problem_handlers(app: FastAPI) -> None:
             _TITLES[422],
             "A value is out of the range the database can store or compare",
             instance=request.url.path,
+        )
+
+    @app.exception_handler(sa_exc.DBAPIError)
+    async def _database(request: Request, exc: sa_exc.DBAPIError) -> JSONResponse:
+        if not exc.connection_invalidated or request.method not in _SAFE_METHODS:
+            return await _unexpected(request, exc)
+        # The server closed a pooled connection (a restart, a failover) since its last
+        # use (see core.database): the pool has been renewed, and the same read now
+        # succeeds. A write stays a 500: whether it was stored before the connection
+        # went is unknown, and a retry could store it twice.
+        request.app.state.logger.warning("a database connection was lost: %s", exc.orig)
+        return problem_response(
+            503,
+            vi_en("problem.503"),
+            "The connection to the database was lost; send the request again",
+            instance=request.url.path,
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)

@@ -12,10 +12,14 @@ from sqlmodel import Session
 
 from service.attendance import service as attendance
 from service.attendance.models import Attendance
-from service.auth.dependencies import ActorDep, BearerDep, OrganizerDep, signed_in_actor
+from service.auth.dependencies import (
+    ActorDep,
+    BearerDep,
+    OrganizerDep,
+    signed_in_actor_and_version,
+)
 from service.auth.service import Actor
-from service.changes.service import current_version
-from service.core.database import SessionDep, end_read
+from service.core.database import SessionDep, end_read, read_without_transaction
 from service.core.errors import invalid, not_found
 from service.events.models import EventSession
 from service.events.service import get_event, get_session_row, list_sessions
@@ -148,11 +152,13 @@ def list_meetings(
 ) -> Response:
     # The token is looked up here, in this handler's thread, rather than by ActorDep in
     # one of its own: participants' phones reload the agenda all day.
-    actor = signed_in_actor(request=request, session=session, credentials=credentials)
+    # The version is read with the token, before the rows (see service.changes): the
+    # stored answer is current while the version has not moved.
+    read_without_transaction(session)
+    actor, version = signed_in_actor_and_version(
+        request=request, session=session, credentials=credentials
+    )
     participant_id = _visible_participant(actor, event_id, participant_id)
-    # Read before the rows (see service.changes): the stored answer is current while the
-    # version has not moved.
-    version = current_version(session=session)
     key = ListKey(event_id, participant_id, include_cancelled, page.offset, page.limit)
     stored = cache.get(key, version=version)
     if stored is None:
