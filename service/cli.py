@@ -151,7 +151,7 @@ def _worker(args: argparse.Namespace) -> int:
     from service.core.database import make_engine
     from service.core.logs import configure_logging
     from service.core.settings import get_settings
-    from service.jobs.priority import lower_process_priority
+    from service.jobs.priority import GROUP_NICE_FOR_IDLE_JOBS, lower_process_priority
     from service.main import make_jobs  # loads the numeric libraries
 
     settings = get_settings()
@@ -159,7 +159,10 @@ def _worker(args: argparse.Namespace) -> int:
     threadpool_limits(limits=settings.solver_threads)
     # Started (imports done) at the priority it was given, the worker now yields to the
     # web: every thread it has, and every thread it starts later.
-    lowered = lower_process_priority(settings.worker_nice)
+    lowered = lower_process_priority(
+        settings.worker_nice,
+        group_nice=GROUP_NICE_FOR_IDLE_JOBS if settings.long_jobs_idle else None,
+    )
     configure_logging(settings.log_level)
     logging.getLogger("meetx.jobs").setLevel(settings.log_level)
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)

@@ -75,6 +75,32 @@ def test_a_worker_lowers_every_thread_it_has_and_starts() -> None:
     assert done.stdout.strip() == f"[{os.nice(0) + 4}]", done.stderr
 
 
+@pytest.mark.skipif(
+    not os.path.exists("/proc/self/autogroup"), reason="no session groups on this kernel"
+)
+@pytest.mark.parametrize(("group_nice", "expected"), [(None, 4), (19, 19)])
+def test_a_worker_leading_its_session_lowers_the_sessions_group(
+    group_nice: int | None, expected: int
+) -> None:
+    """SCHED_IDLE counts only within a group: a worker whose solves run idle puts its
+    session's group at the lowest weight, else at its own nice value."""
+    script = (
+        "from pathlib import Path\n"
+        "from service.jobs.priority import lower_process_priority\n"
+        f"lower_process_priority(4, group_nice={group_nice})\n"
+        "print(Path('/proc/self/autogroup').read_text().split()[-1])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,  # as a supervisor starts it: a session, and a group, of its own
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(expected), done.stderr
+
+
 def _policies(seen: dict[str, object]) -> None:
     """Records the policy of the running task's thread and of its job's heartbeat."""
     seen["work"] = os.sched_getscheduler(threading.get_native_id())
