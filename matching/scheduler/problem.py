@@ -238,14 +238,15 @@ class _Parser:
             raise ProblemError("meetings must be a list")
         known = {p.id for p in participants}
         raw_ids: list[str] = []
+        meeting_ids: set[str] = set()  # the same ids, to look up (a day has 35,000)
         for position, item in enumerate(value, start=1):
             if not isinstance(item, Mapping):
                 raise ProblemError(f"meeting #{position} must be an object")
             mid = _identifier(item.get("id"), f"meeting #{position}")
-            if mid in raw_ids:
+            if mid in meeting_ids:
                 raise ProblemError(f"duplicate meeting id {mid!r}")
             raw_ids.append(mid)
-        meeting_ids = set(raw_ids)
+            meeting_ids.add(mid)
         return tuple(
             self._meeting(item, mid, known, meeting_ids, resources, tables)
             for item, mid in zip(value, raw_ids, strict=True)
