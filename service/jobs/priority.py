@@ -38,15 +38,16 @@ keeps the worker's nice value: a lease must not expire because the machine is bu
 A thread's ``SCHED_IDLE`` only counts within its scheduling group, though. Where
 ``sched_autogroup`` groups processes by session, a worker leading its own session (as
 under a supervisor, or in the benchmark) is a group of its own, and the kernel first
-shares the CPU between that group and the web's by the groups' weights: at the group
-nice of 10 the idle thread still took its group's share. Measured on two cores at 300
-agenda and feed requests a second, a CPU-bound ``SCHED_IDLE`` process in its own session
-raised the p99 from 99-128 ms to 339-538 ms with its session group at nice 10; with
-autogroups switched off, or its group at nice 19, it stayed within the noise of the run
-without it. So a worker whose long jobs run idle lowers its session group to nice 19,
-the lowest weight a group can have (`GROUP_NICE_FOR_IDLE_JOBS`); its other threads keep
+shares the CPU between that group and the web's by the groups' weights. Measured with
+`benchmarks/cpu_neighbour.py` (two cores, 300 agenda and feed requests a second beside a
+process that only burns CPU under ``SCHED_IDLE`` in a session of its own; six rows of
+each, p99 min / median / max): no neighbour 22 / 34 / 66 ms; its group at nice 0,
+30 / 221 / 490 ms; at nice 10, 36 / 65 / 249 ms; at nice 19, 28 / 54 / 176 ms. So a
+worker whose long jobs run idle lowers its session group to nice 19, the lowest weight a
+group can have (`GROUP_NICE_FOR_IDLE_JOBS`); its other threads keep
 ``MEETX_WORKER_NICE``. Under systemd the worker's service is a cgroup instead, and
-``CPUWeight=idle`` gives it the same place (README, "Running on several machines").
+``CPUWeight=idle`` (the cgroup's ``cpu.idle``) gives it the same place (README, "Running
+on several machines").
 
 Raising a priority needs privileges (leaving ``SCHED_IDLE`` too, for a thread without
 CAP_SYS_NICE); this module only ever lowers it, and where the system refuses it logs

@@ -1,0 +1,153 @@
+"""The agenda + feed load beside a CPU-bound neighbour under SCHED_IDLE, by the neighbour's
+session group: does the idle policy keep its promise across sessions?
+
+    PYTHONPATH=. python benchmarks/cpu_neighbour.py [--rounds 3] [--duration 20]
+
+Linux only. On a fresh PostgreSQL database, `meetx serve --workers 2` takes the load of
+`benchmarks/load.py` (300 req/s, open loop) while a process that only burns CPU runs
+under SCHED_IDLE in a session of its own (as a `meetx worker` started by a supervisor),
+its session's scheduling group (`sched_autogroup`) at nice 0, 10 or 19; or in the
+benchmark's own session (as a worker started from the web's shell); or in a cgroup
+whose `cpu.idle` is set (what systemd's `CPUWeight=idle` makes; only where this process
+may create one); or no such process runs. Rows alternate, `--rounds` times, so that
+the machine's drift weighs on every mode alike. Each row gives the p99 and the machine's
+idle and steal time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.jobs import _warm_up  # noqa: E402
+from benchmarks.load import _run, seed, workload  # noqa: E402
+from tests.robustness.servers import ServerProcess, fresh_postgres_database  # noqa: E402
+
+BURN = "while True: pass"
+MODES = (
+    "none",
+    "same session",
+    "group nice 0",
+    "group nice 10",
+    "group nice 19",
+    "cgroup cpu.idle",
+)
+# cgroup v1's cpu controller (v2 has the same file): an idle cgroup, as systemd's
+# CPUWeight=idle makes for a service.
+IDLE_CGROUPS = (Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup"))
+
+
+def _cpu_ticks() -> list[int]:
+    return [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+
+
+def _idle_cgroup() -> Path | None:
+    """A cgroup marked idle under the machine's cpu controller, where this process may
+    make one (root, cgroups mounted writable), else None."""
+    for root in IDLE_CGROUPS:
+        if (root / "cpu.idle").exists() or (root / "cgroup.subtree_control").exists():
+            group = root / "meetx-neighbour-bench"
+            try:
+                group.mkdir(exist_ok=True)
+                (group / "cpu.idle").write_text("1")
+            except OSError:
+                return None
+            return group
+    return None
+
+
+def _neighbour(mode: str, idle_cgroup: Path | None) -> subprocess.Popen[bytes] | None:
+    if mode == "none":
+        return None
+    process = subprocess.Popen(
+        ["chrt", "--idle", "0", sys.executable, "-c", BURN],
+        start_new_session=mode != "same session",
+    )
+    time.sleep(0.3)
+    if mode.startswith("group nice"):
+        Path(f"/proc/{process.pid}/autogroup").write_text(mode.rsplit(" ", 1)[1])
+    elif mode == "cgroup cpu.idle":
+        assert idle_cgroup is not None
+        (idle_cgroup / "cgroup.procs").write_text(str(process.pid))
+    return process
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--rate", type=float, default=300)
+    parser.add_argument("--clients", type=int, default=200)
+    args = parser.parse_args(argv)
+    rows = []
+    idle_cgroup = _idle_cgroup()
+    modes = [m for m in MODES if idle_cgroup is not None or "cgroup" not in m]
+    with (
+        tempfile.TemporaryDirectory(prefix="meetx-neighbour-") as tmp,
+        fresh_postgres_database("meetx_neighbour_bench") as url,
+    ):
+        server = ServerProcess(url, workdir=Path(tmp), workers=2, log_level="WARNING")
+        server.start()
+        try:
+            target = seed(server, 300)
+            _warm_up(server, target, args)
+            for round_no in range(args.rounds):
+                for mode in modes:
+                    neighbour = _neighbour(mode, idle_cgroup)
+                    try:
+                        before, load_average = _cpu_ticks(), os.getloadavg()[0]
+                        result = asyncio.run(
+                            _run(
+                                server.base_url,
+                                workload(target, random.Random(round_no)),
+                                clients=args.clients,
+                                duration_s=args.duration,
+                                rate=args.rate,
+                                name=mode,
+                            )
+                        )
+                        spent = [b - a for a, b in zip(before, _cpu_ticks(), strict=True)]
+                    finally:
+                        if neighbour is not None:
+                            neighbour.kill()
+                            neighbour.wait()
+                    row = result.row()
+                    row.update(
+                        round=round_no,
+                        idle_share=round(spent[3] / sum(spent), 3),
+                        steal_share=round(spent[7] / sum(spent), 3),
+                        load_avg_1m=round(load_average, 2),
+                    )
+                    print(json.dumps(row), file=sys.stderr)
+                    rows.append(row)
+        finally:
+            server.stop()
+            if idle_cgroup is not None:
+                idle_cgroup.rmdir()
+    summary = {
+        mode: [
+            min(p := [r["p99_ms"] for r in rows if r["run"] == mode]),
+            statistics.median(p),
+            max(p),
+        ]
+        for mode in modes
+    }
+    print(json.dumps({"rows": rows, "p99 min/median/max": summary}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
