@@ -51,6 +51,11 @@ MODES = (
 # A cgroup's CPU quota: what systemd's CPUQuota=50% makes.
 QUOTA_SHARE = 0.5
 QUOTA_PERIOD_US = 100_000
+# The modes that run the burner in a cgroup: the cgroup's name and its CPU quota.
+CGROUP_MODES: dict[str, tuple[str, float | None]] = {
+    "cgroup cpu.idle": ("meetx-neighbour-idle", None),
+    "cgroup cpu.idle + quota 50%": ("meetx-neighbour-idle-quota", QUOTA_SHARE),
+}
 # cgroup v1's cpu controller (v2 has the same file): an idle cgroup, as systemd's
 # CPUWeight=idle makes for a service.
 IDLE_CGROUPS = (Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup"))
@@ -136,28 +141,11 @@ def _sibling_slowdown() -> dict[str, float]:
             "slowdown": round(beside / alone, 2)}  # fmt: skip
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=20)
-    parser.add_argument("--rate", type=float, default=300)
-    parser.add_argument("--clients", type=int, default=200)
-    parser.add_argument(
-        "--modes", default=",".join(MODES),
-        help="comma-separated, of: " + ", ".join(MODES),
-    )  # fmt: skip
-    args = parser.parse_args(argv)
-    asked = [m.strip() for m in args.modes.split(",")]
-    slowdown = _sibling_slowdown()
-    print(json.dumps({"the same loop beside the burner": slowdown}), file=sys.stderr)
-    rows = []
-    cgroups = {
-        mode: group
-        for mode, quota in (("cgroup cpu.idle", None), ("cgroup cpu.idle + quota 50%", QUOTA_SHARE))
-        if mode in asked
-        and (group := _idle_cgroup(f"meetx-neighbour-{len(mode)}", quota)) is not None
-    }
-    modes = [m for m in MODES if m in asked and ("cgroup" not in m or m in cgroups)]
+def _measure(
+    args: argparse.Namespace, modes: list[str], cgroups: dict[str, Path]
+) -> list[dict[str, object]]:
+    """The load's rows, each mode in turn, `args.rounds` times."""
+    rows: list[dict[str, object]] = []
     with (
         tempfile.TemporaryDirectory(prefix="meetx-neighbour-") as tmp,
         fresh_postgres_database("meetx_neighbour_bench") as url,
@@ -198,8 +186,34 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append(row)
         finally:
             server.stop()
-            for group in cgroups.values():
-                group.rmdir()
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--rate", type=float, default=300)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument(
+        "--modes", default=",".join(MODES),
+        help="comma-separated, of: " + ", ".join(MODES),
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    asked = [m.strip() for m in args.modes.split(",")]
+    slowdown = _sibling_slowdown()
+    print(json.dumps({"the same loop beside the burner": slowdown}), file=sys.stderr)
+    cgroups = {
+        mode: group
+        for mode, (name, quota) in CGROUP_MODES.items()
+        if mode in asked and (group := _idle_cgroup(name, quota)) is not None
+    }
+    modes = [m for m in MODES if m in asked and (m not in CGROUP_MODES or m in cgroups)]
+    try:
+        rows = _measure(args, modes, cgroups)
+    finally:
+        for group in cgroups.values():
+            group.rmdir()
     summary = {
         mode: [
             min(p := [r["p99_ms"] for r in rows if r["run"] == mode]),
