@@ -59,6 +59,10 @@ POLL_S = 1.0
 RECOVER_EVERY_S = 5
 # How long the rows of periodic jobs (mail delivery every few seconds) are kept once ended.
 PERIODIC_ROWS_KEPT = timedelta(hours=1)
+# The in-process procrastinate worker: how long the app waits for it to open, and the
+# longest wait between two attempts to open it again while the database is unreachable.
+START_WAIT_S = 10.0
+REOPEN_MAX_S = 30.0
 
 
 def worker_name() -> str:
@@ -324,6 +328,7 @@ class ProcrastinateEngine(JobEngine):
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._worker_task: asyncio.Task[Any] | None = None
+        self._stopping = threading.Event()
 
         @self.app.task(name="meetx.run_job")
         def run_job(job_id: int) -> None:
@@ -443,10 +448,17 @@ class ProcrastinateEngine(JobEngine):
             await asyncio.gather(*lanes, return_exceptions=True)
 
     def start(self) -> None:
-        """A procrastinate worker on a thread of its own, with its own event loop."""
+        """A procrastinate worker on a thread of its own, with its own event loop.
+
+        The web must not lose its runner to a database that is down when it starts or
+        goes away later: the thread opens procrastinate again, after a wait that doubles
+        up to ``REOPEN_MAX_S``, until the process stops. The app waits for the first
+        attempt at most ``START_WAIT_S``: jobs queued before the worker listens are
+        fetched when it does."""
         if self._thread is not None:
             return
         started = threading.Event()
+        self._stopping.clear()
 
         def serve() -> None:
             loop = asyncio.new_event_loop()
@@ -454,28 +466,55 @@ class ProcrastinateEngine(JobEngine):
             asyncio.set_event_loop(loop)
 
             async def main() -> None:
-                async with self.app.open_async():
-                    self._worker_task = asyncio.current_task()
-                    started.set()
+                self._worker_task = asyncio.current_task()
+                if self._stopping.is_set():
+                    return
+                try:
                     with contextlib.suppress(asyncio.CancelledError):
-                        await self._run_lanes(None, self.settings.job_threads)
+                        async with self.app.open_async():
+                            started.set()
+                            await self._run_lanes(None, self.settings.job_threads)
+                finally:
+                    # A pool whose opening failed or was cut: the next attempt opens a
+                    # fresh one (procrastinate keeps a failed pool as if it were open).
+                    with contextlib.suppress(Exception):
+                        await self.app.connector.close_async()
 
+            wait_s = 1.0
             try:
-                loop.run_until_complete(main())
+                while not self._stopping.is_set():
+                    try:
+                        loop.run_until_complete(main())
+                        break  # stopped
+                    except Exception as error:  # the database is unreachable or went away
+                        started.set()
+                        if self._stopping.is_set():
+                            break
+                        log.warning(
+                            "job runner: procrastinate stopped (%s: %s); opening again in %.0f s",
+                            type(error).__name__,
+                            error,
+                            wait_s,
+                        )
+                        self._stopping.wait(wait_s)
+                        wait_s = min(wait_s * 2, REOPEN_MAX_S)
             finally:
                 started.set()
+                _finish_tasks(loop)
                 loop.close()
 
         self._thread = threading.Thread(target=serve, name="meetx-procrastinate", daemon=True)
         self._thread.start()
-        started.wait(timeout=30)
+        started.wait(timeout=START_WAIT_S)
 
     def stop(self) -> None:
         if self._thread is None:
             return
+        self._stopping.set()
         loop, task = self._loop, self._worker_task
         if loop is not None and task is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(task.cancel)
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(task.cancel)
         self._thread.join(timeout=30)
         self._thread = None
 
@@ -494,6 +533,15 @@ class ProcrastinateEngine(JobEngine):
                     await self._run_lanes(queues, concurrency)
 
         asyncio.run(main())
+
+
+def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what is left on `loop` (a pool's background tasks) and let it end."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 def make_job_engine(settings: Settings, engine: Engine) -> JobEngine:

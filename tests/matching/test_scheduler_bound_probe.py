@@ -63,8 +63,11 @@ def test_no_time_left_is_unknown_not_a_proof() -> None:
 
 
 def test_the_split_search_gives_the_same_schedule_twice() -> None:
+    # The schedule is the same only when both runs end on the proof (6 s on a quick
+    # machine, 26 s on a slow one): the limit leaves room for that, not a speed target
+    # (benchmarks/b2b_instances.py measures the speed).
     data = _problem("ticf-13crafc.original")
-    first = solve(parse_problem(data), time_limit_s=20).to_dict()
-    second = solve(parse_problem(data), time_limit_s=20).to_dict()
+    first = solve(parse_problem(data), time_limit_s=90).to_dict()
+    second = solve(parse_problem(data), time_limit_s=90).to_dict()
     assert first["status"] == second["status"] == "optimal"
     assert first["assignments"] == second["assignments"]
