@@ -3,6 +3,7 @@
     python benchmarks/matching_speed.py                      # 1,000, 5,000 and 20,000 a side
     python benchmarks/matching_speed.py --sizes 5000 --repeat 3
     python benchmarks/matching_speed.py --agreement 1000     # latent vs exact text ranking
+    python benchmarks/matching_speed.py --alike --sizes 2500 10000   # profiles all alike
 
 Each size runs in its own process, so that its peak resident memory (``ru_maxrss``) is its own.
 The process generates a seeded event of N hosts and N guests, builds the index (timed), ranks
@@ -11,6 +12,11 @@ of 1,000 suggestions. Hosts are Vietnamese provinces, localities, firms, associa
 agencies writing mostly in Vietnamese; guests are Korean, Japanese, European and other firms
 writing mostly in English, some in Korean or Vietnamese. Texts combine sector phrases with
 product and place names drawn from pools that grow with the event, as a real vocabulary does.
+
+``--alike`` makes every host the same profile (one sector, the same two lines) and every
+guest too, but for its investment: what a large event whose firms registered little looks
+like, and the case where every score ties (the ranking keeps a bounded number of ties, see
+matching/scoring/selection.py).
 """
 
 from __future__ import annotations
@@ -343,13 +349,51 @@ def synthetic_event(n_hosts: int, n_guests: int, seed: int = 2026) -> list[Profi
     return hosts + guests
 
 
+def alike_event(n_hosts: int, n_guests: int) -> list[Profile]:
+    """Hosts all alike, guests all alike but for their investment."""
+    hosts = [
+        Profile(
+            id=f"h{i:06d}",
+            side="host",
+            organization_id=f"org-h{i}",
+            kind="company",
+            name=f"Công ty TNHH Điện tử Bắc Ninh {i}",
+            country="VN",
+            sectors=("C27",),
+            offers="Linh kiện điện tử, gia công cơ khí",
+            needs="Đối tác công nghệ Hàn Quốc",
+            languages=("vi", "en"),
+        )
+        for i in range(n_hosts)
+    ]
+    guests = [
+        Profile(
+            id=f"g{i:06d}",
+            side="guest",
+            organization_id=f"org-g{i}",
+            kind="company",
+            name=f"Hanbit Semicon {i} Co., Ltd.",
+            country="KR",
+            sectors=("C26",),
+            offers="Dây chuyền đóng gói bán dẫn / semiconductor packaging lines",
+            needs="Nhà cung cấp linh kiện điện tử",
+            languages=("ko", "en"),
+            investment_usd=1_000_000 + i,
+        )
+        for i in range(n_guests)
+    ]
+    return hosts + guests
+
+
 def _peak_mb() -> float:
     # ru_maxrss is in kilobytes on Linux.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_one(size: int, repeat: int, k: int, text_dimensions: int) -> dict[str, float]:
-    profiles = synthetic_event(size, size)
+def run_one(
+    size: int, repeat: int, k: int, text_dimensions: int, alike: bool = False
+) -> dict[str, float]:
+    profiles = alike_event(size, size) if alike else synthetic_event(size, size)
     before = _peak_mb()
     wall, cpu = time.perf_counter(), time.process_time()
     index = build_index(profiles, text_dimensions=text_dimensions)
@@ -410,9 +454,11 @@ def main() -> None:
     parser.add_argument("--text-dimensions", type=int, default=256)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--agreement", type=int, metavar="SIZE")
+    parser.add_argument("--alike", action="store_true", help="every host alike, every guest")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.repeat, args.k, args.text_dimensions)))
+        row = run_one(args.one, args.repeat, args.k, args.text_dimensions, args.alike)
+        print(json.dumps(row))
         return
     if args.agreement:
         print(json.dumps(agreement(args.agreement, args.k, args.text_dimensions)))
@@ -435,12 +481,13 @@ def main() -> None:
             str(args.k),
             "--text-dimensions",
             str(args.text_dimensions),
+            *(["--alike"] if args.alike else []),
         ]
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         row = json.loads(output.strip().splitlines()[-1])
         text = "exact" if row["text_exact"] else f"LSA {row['text_dimensions']}"
         cells = [
-            f"{size:,} x {size:,}",
+            f"{size:,} x {size:,}" + (" alike" if args.alike else ""),
             text,
             f"{row['build_s']:.1f}",
             f"{row['top_k_s']:.2f}",

@@ -3,7 +3,9 @@
 Ranking never holds the event's full pair matrix: a chunk of rows is scored against every
 candidate partner at a time (float32 matrix products, see ``event``), each chunk keeps its
 rows' and its columns' best candidates (see ``selection``), and the candidates kept are then
-rescored exactly, component by component, in float64. Equal scores are ordered by partner id.
+rescored exactly, component by component, in float64. Equal scores are ordered by partner id;
+scores are equal when they agree to ``SCORE_DIGITS`` decimals (two alike profiles reach the
+same score by sums in a different order, a few units in the last place apart).
 Reasons are written only when a suggestion's ``reasons`` are first read.
 """
 
@@ -32,6 +34,8 @@ _MARGIN = 1
 # Cells of a chunk's score block, which bounds the memory a chunk takes (about 4 bytes each,
 # a few blocks at once).
 _BLOCK_CELLS = 8_000_000
+# Scores that agree to this many decimals are equal (ordered by partner id).
+SCORE_DIGITS = 9
 _COMPONENT_ORDER = ("sector", "text", "potential", "language", "preference")
 
 
@@ -228,7 +232,9 @@ class MatchIndex:
         swap = ~arrays.is_host[best_a] & arrays.is_host[best_b]
         best_a, best_b = np.where(swap, best_b, best_a), np.where(swap, best_a, best_b)
         suggestions = self._suggestions(best_a, best_b)
-        suggestions.sort(key=lambda s: (-s.score, s.participant_id, s.partner_id))
+        suggestions.sort(
+            key=lambda s: (-round(s.score, SCORE_DIGITS), s.participant_id, s.partner_id)
+        )
         return suggestions[:limit]
 
     def explain(self, participant_id: str, partner_id: str) -> Suggestion | None:
@@ -289,7 +295,7 @@ class MatchIndex:
         scores = scores[inverse]
         passed = scores >= self.config.min_score
         # Best first within each participant; equal scores by partner id (rows follow ids).
-        order = np.lexsort((b, -scores, a))
+        order = np.lexsort((b, -np.round(scores, SCORE_DIGITS), a))
         order = order[passed[order]]
         a_sorted = a[order]
         first = np.searchsorted(a_sorted, a_sorted, side="left")

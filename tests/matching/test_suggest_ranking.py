@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from matching.profiles import MatchConfig, PairPreferences, Profile
-from matching.scoring import MatchIndex, build_index, fingerprint
+from matching.scoring import MatchIndex, build_index, fingerprint, selection
+from matching.scoring.index import SCORE_DIGITS
 from tests.matching.profiles import make
 
 PHRASES_VI = [
@@ -67,7 +68,8 @@ _BRUTE_FORCE: dict[tuple[str, int], dict[str, list[tuple[str, float]]]] = {}
 
 
 def brute_force(index: MatchIndex, k: int) -> dict[str, list[tuple[str, float]]]:
-    """Every allowed pair scored one by one, best k per participant, ties by id."""
+    """Every allowed pair scored one by one, best k per participant, ties (scores equal to
+    SCORE_DIGITS decimals) by id."""
     key = (index.fingerprint, k)
     if key not in _BRUTE_FORCE:
         _BRUTE_FORCE[key] = _brute_force(index, k)
@@ -81,8 +83,8 @@ def _brute_force(index: MatchIndex, k: int) -> dict[str, list[tuple[str, float]]
         for b in index.profiles:
             pair = index.explain(a.id, b.id)
             if pair is not None and pair.score >= index.config.min_score:
-                scored.append((-pair.score, b.id))
-        out[a.id] = [(pid, -score) for score, pid in sorted(scored)[:k]]
+                scored.append((-round(pair.score, SCORE_DIGITS), b.id, pair.score))
+        out[a.id] = [(pid, score) for _, pid, score in sorted(scored)[:k]]
     return out
 
 
@@ -125,6 +127,63 @@ def test_equal_scores_are_ordered_by_partner_id() -> None:
         as_pairs(index.top_k_all(k=10, chunk_size=3))["host"]
         == as_pairs({"host": suggestions})["host"]
     )
+
+
+def alike_event(seed: int) -> list[Profile]:
+    """Mostly alike profiles (firms that registered only a sector and the same lines), a
+    few of them with one thing more: rows and columns crowded with equal scores."""
+    rng = random.Random(seed)
+    profiles = []
+    for side, count in (("host", 70), ("guest", 90)):
+        for i in range(count):
+            special = rng.random() < 0.15
+            profiles.append(
+                make(
+                    f"{side[0]}{i:03d}",
+                    side,
+                    sectors=("C26", rng.choice(SECTORS)) if special else ("C26",),
+                    offers="linh kiện điện tử" if side == "host" else "electronic components",
+                    needs=rng.choice(PHRASES_EN) if special else "",
+                    investment_usd=4e8 if special and side == "guest" else None,
+                )
+            )
+    rng.shuffle(profiles)
+    return profiles
+
+
+def _tied_with(index: MatchIndex, pid: str, score: float) -> int:
+    """How many partners `pid` has at `score`, pair by pair."""
+    pairs = (index.explain(pid, other.id) for other in index.profiles)
+    return sum(1 for pair in pairs if pair is not None and pair.score == pytest.approx(score))
+
+
+@pytest.mark.parametrize("crowded_per_kept", [1, selection.CROWDED_PER_KEPT])
+@pytest.mark.parametrize("chunk_size", [1, 7, None])
+def test_rows_crowded_with_equal_scores_rank_like_the_brute_force(
+    chunk_size: int | None, crowded_per_kept: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A row with more than crowded_per_kept * 7 candidates (k = 6) is trimmed before
+    # sorting (matching/scoring/selection.py), and a row's ties are kept up to a bound:
+    # neither may change the answer. At 1, every row of this event is trimmed.
+    monkeypatch.setattr(selection, "CROWDED_PER_KEPT", crowded_per_kept)
+    index = build_index(alike_event(5))
+    expected = brute_force(index, 6)
+    crowded = [pid for pid, pairs in expected.items() if _tied_with(index, pid, pairs[-1][1]) > 35]
+    assert len(crowded) > 50, "the event must crowd rows with ties"
+    got = as_pairs(index.top_k_all(k=6, chunk_size=chunk_size))
+    for pid, pairs in expected.items():
+        assert [p for p, _ in got[pid]] == [p for p, _ in pairs], pid
+        assert [s for _, s in got[pid]] == pytest.approx([s for _, s in pairs])
+    for pid in crowded[:10]:
+        assert as_pairs({pid: index.suggest(pid, limit=6)})[pid] == got[pid]
+
+
+def test_top_pairs_among_equal_scores_are_the_smallest_ids() -> None:
+    index = build_index(alike_event(5))
+    everyone = [(-s.score, s.participant_id, s.partner_id) for s in index.top_pairs(limit=100_000)]
+    assert [(s.participant_id, s.partner_id) for s in index.top_pairs(limit=20)] == [
+        (a, b) for _, a, b in sorted(everyone)[:20]
+    ]
 
 
 def test_results_do_not_depend_on_input_order(event: list[Profile]) -> None:
