@@ -10,7 +10,10 @@ MEETX_RUN_JOBS=false (the production layout: jobs only in `meetx worker` process
 1. the workload alone at `--rate` (open loop, latency from each request's scheduled time);
 2. the same while a scheduler dry run of a `--solve-participants` event runs as a job
    in a `meetx worker` process (`Prefer: respond-async`, the worker at its default
-   priority), measured from 5 s after the job started running;
+   priority), measured from 5 s after the job started running. The event's firms have
+   varied sectors and lines (`varied_payload`), so that the day holds more candidate
+   meetings than tables; each such row says whether the solve still ran at its end
+   (`solve_running_at_end`: a row beside a solve that ended measures nothing);
 3. `--repeat` pairs of rows 1 and 2 (each job but the last cancelled once measured),
    so that each solve row has a no-solve row measured just before it: on a shared
    machine the ratio of the two p99s moves less with the neighbours than either figure;
@@ -48,6 +51,7 @@ if str(REPO) not in sys.path:
 from sqlmodel import Session  # noqa: E402
 
 from benchmarks.load import _run, everything, seed, workload  # noqa: E402
+from benchmarks.matching_speed import _SECTOR_PHRASES  # noqa: E402
 from service.core.database import make_engine  # noqa: E402
 from service.core.settings import Settings  # noqa: E402
 from service.main import make_jobs  # noqa: E402
@@ -114,8 +118,57 @@ def _summary(load: list[dict]) -> dict:
     summary = {f"p99 {run} (min/median/max)": spread(v) for run, v in by_run.items()}
     summary["p99 in a worker / p99 before it without (each pair)"] = ratios
     summary["ratio (min/median/max)"] = spread(ratios)
+    beside = [row for row in load if "solve_running_at_end" in row]
+    summary["solve rows whose solve ran to the row's end"] = (
+        f"{sum(row['solve_running_at_end'] for row in beside)} of {len(beside)}"
+    )
     print(json.dumps(summary, ensure_ascii=False), file=sys.stderr)
     return summary
+
+
+_COUNTRIES = ("KR", "KR", "JP", "JP", "DE", "FR", "SG", "TW", "US", "CN")
+_LANGUAGES = {"KR": "ko", "JP": "ja", "DE": "de", "FR": "fr", "CN": "zh", "TW": "zh"}
+
+
+def varied_payload(index: int, *, guest: bool, label: str = "") -> dict[str, Any]:
+    """A firm of one or two sectors with their lines (the phrases of matching_speed.py):
+    partners differ, so each participant's best partners are its own, and the day holds
+    more candidate meetings than tables, as a large Meet-X day does. Firms that all look
+    alike would all be suggested the same few partners: a small schedule however large the
+    event."""
+    rng = random.Random(index)
+    sectors = rng.sample(sorted(_SECTOR_PHRASES), rng.choice([1, 1, 2]))
+    vi_offers, vi_needs, en_offers, en_needs = (
+        [phrase for sector in sectors for phrase in _SECTOR_PHRASES[sector][column]]
+        for column in range(4)
+    )
+
+    def lines(pool: list[str]) -> str:
+        return ", ".join(rng.sample(pool, min(len(pool), 2)))
+
+    if guest:
+        country = rng.choice(_COUNTRIES)
+        return {
+            "kind": "company",
+            "name": f"{rng.choice(('Hanbit', 'Sakura', 'Nord', 'Lumière', 'Meridian'))} "
+            f"{label}{index} Co., Ltd.",
+            "country": country,
+            "sectors": sectors,
+            "offers": lines(en_offers),
+            "needs": lines(en_needs),
+            "languages": sorted({_LANGUAGES.get(country, "en"), "en"}),
+            "investment_usd": int(10 ** rng.uniform(5.5, 9)),
+        }
+    return {
+        "kind": "company",
+        "name": f"Công ty {label}{index}",
+        "country": "VN",
+        "province_code": "24",
+        "sectors": sectors,
+        "offers": lines(vi_offers),
+        "needs": lines(vi_needs),
+        "languages": ["vi", "en"],
+    }
 
 
 def _big_event(server: ServerProcess, participants: int) -> int:
@@ -127,8 +180,14 @@ def _big_event(server: ServerProcess, participants: int) -> int:
                 client, headers, event_id, tables=max(10, participants * 15 // 100),
                 starts_at=f"2026-12-10T{start}:00+07:00", ends_at=f"2026-12-10T{end}:00+07:00",
             )  # fmt: skip
-    register(server.database_url, event_id, participants, label="L")
+    register(server.database_url, event_id, participants, label="L", payload=varied_payload)
     return event_id
+
+
+def _still_running(server: ServerProcess, job_id: int) -> bool:
+    """Whether the solve went on for the whole row (a row beside a solve that ended is
+    a row without one)."""
+    return _wait_job(server, job_id, set(), 0)["status"] == "running"
 
 
 def _wait_job(server: ServerProcess, job_id: int, statuses: set[str], timeout: float) -> dict:
@@ -227,7 +286,9 @@ def main(argv: list[str] | None = None) -> int:
                         job = httpx.post(path, json=body, timeout=60, headers=prefer).json()
                         job = _wait_job(server, job["id"], {"running"}, 120)
                         time.sleep(5)  # the problem's building, then the solve, go on
-                        rows["load"].append(_load(server, target, args, IN_WORKER))
+                        row = _load(server, target, args, IN_WORKER)
+                        row["solve_running_at_end"] = _still_running(server, job["id"])
+                        rows["load"].append(row)
                         if pair < args.repeat - 1:
                             httpx.post(
                                 f"{server.base_url}{API}/jobs/{job['id']}/cancel",
@@ -253,9 +314,9 @@ def main(argv: list[str] | None = None) -> int:
                 thread = threading.Thread(target=synchronous)
                 thread.start()
                 time.sleep(5)  # the problem's building, then the solve, go on
-                rows["load"].append(
-                    _load(server, target, args, "agenda + feed, solve in a web worker")
-                )
+                row = _load(server, target, args, "agenda + feed, solve in a web worker")
+                row["solve_running_at_end"] = thread.is_alive()
+                rows["load"].append(row)
                 thread.join()
                 print(f"synchronous solve: {answer}", file=sys.stderr)
                 rows["summary"] = _summary(rows["load"])
