@@ -435,29 +435,74 @@ class ProcrastinateEngine(JobEngine):
 
     async def _run_lanes(self, queues: list[str] | None, concurrency: int) -> None:
         """Run the lanes until cancelled; a cancel stops each gracefully (its running
-        jobs finish first)."""
+        jobs finish first). Returns when a lane ends on its own: procrastinate stops a
+        worker whose database went away (its listener fails), and one lane without the
+        other would leave queues unserved."""
         lanes = [
             asyncio.ensure_future(self.app.run_worker_async(**options))
             for options in self._lanes(queues, concurrency)
         ]
         try:
-            await asyncio.gather(*lanes)
+            done, _ = await asyncio.wait(lanes, return_when=asyncio.FIRST_COMPLETED)
+            for lane in done:
+                if not lane.cancelled() and lane.exception() is not None:
+                    raise lane.exception()  # type: ignore[misc]
         finally:
             for lane in lanes:
                 lane.cancel()
             await asyncio.gather(*lanes, return_exceptions=True)
 
-    def start(self) -> None:
-        """A procrastinate worker on a thread of its own, with its own event loop.
+    async def _serve(
+        self,
+        queues: list[str] | None,
+        concurrency: int,
+        *,
+        opened: threading.Event | None = None,
+        housekeeping: bool = False,
+    ) -> None:
+        """Open procrastinate and run the lanes until cancelled, and open it again,
+        after a wait that doubles up to ``REOPEN_MAX_S``, whenever the database is
+        unreachable or goes away: a restart or failover of PostgreSQL must not leave a
+        process without its runner (procrastinate's worker stops, or its pool's opening
+        times out, and used to end the process or the thread). `opened` is set after the
+        first attempt, opened or not; with `housekeeping`, expired leases are recovered
+        and lost dispatches swept at each opening (``meetx worker``)."""
+        wait_s = 1.0
+        while not self._stopping.is_set():
+            try:
+                async with self.app.open_async():
+                    if opened is not None:
+                        opened.set()
+                    if housekeeping:
+                        await asyncio.to_thread(self.recover)  # jobs of workers that died
+                        await asyncio.to_thread(self.sweep)
+                    wait_s = 1.0
+                    await self._run_lanes(queues, concurrency)
+                reason = "its worker stopped"
+            except Exception as error:  # the database is unreachable or went away
+                reason = f"{type(error).__name__}: {error}".strip()
+            finally:
+                # A pool whose opening failed or was cut: the next attempt opens a fresh
+                # one (procrastinate keeps a failed pool as if it were open).
+                with contextlib.suppress(Exception):
+                    await self.app.connector.close_async()
+            if opened is not None:
+                opened.set()
+            if self._stopping.is_set():
+                return
+            log.warning("job runner: procrastinate stopped (%s); opening again in %.0f s",
+                        reason, wait_s)  # fmt: skip
+            await asyncio.sleep(wait_s)
+            wait_s = min(wait_s * 2, REOPEN_MAX_S)
 
-        The web must not lose its runner to a database that is down when it starts or
-        goes away later: the thread opens procrastinate again, after a wait that doubles
-        up to ``REOPEN_MAX_S``, until the process stops. The app waits for the first
-        attempt at most ``START_WAIT_S``: jobs queued before the worker listens are
-        fetched when it does."""
+    def start(self) -> None:
+        """A procrastinate worker on a thread of its own, with its own event loop, that
+        outlives the database going away (:meth:`_serve`). The app waits for the first
+        attempt to open at most ``START_WAIT_S``: jobs queued before the worker listens
+        are fetched when it does."""
         if self._thread is not None:
             return
-        started = threading.Event()
+        opened = threading.Event()
         self._stopping.clear()
 
         def serve() -> None:
@@ -469,43 +514,19 @@ class ProcrastinateEngine(JobEngine):
                 self._worker_task = asyncio.current_task()
                 if self._stopping.is_set():
                     return
-                try:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        async with self.app.open_async():
-                            started.set()
-                            await self._run_lanes(None, self.settings.job_threads)
-                finally:
-                    # A pool whose opening failed or was cut: the next attempt opens a
-                    # fresh one (procrastinate keeps a failed pool as if it were open).
-                    with contextlib.suppress(Exception):
-                        await self.app.connector.close_async()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._serve(None, self.settings.job_threads, opened=opened)
 
-            wait_s = 1.0
             try:
-                while not self._stopping.is_set():
-                    try:
-                        loop.run_until_complete(main())
-                        break  # stopped
-                    except Exception as error:  # the database is unreachable or went away
-                        started.set()
-                        if self._stopping.is_set():
-                            break
-                        log.warning(
-                            "job runner: procrastinate stopped (%s: %s); opening again in %.0f s",
-                            type(error).__name__,
-                            error,
-                            wait_s,
-                        )
-                        self._stopping.wait(wait_s)
-                        wait_s = min(wait_s * 2, REOPEN_MAX_S)
+                loop.run_until_complete(main())
             finally:
-                started.set()
+                opened.set()
                 _finish_tasks(loop)
                 loop.close()
 
         self._thread = threading.Thread(target=serve, name="meetx-procrastinate", daemon=True)
         self._thread.start()
-        started.wait(timeout=START_WAIT_S)
+        opened.wait(timeout=START_WAIT_S)
 
     def stop(self) -> None:
         if self._thread is None:
@@ -519,18 +540,14 @@ class ProcrastinateEngine(JobEngine):
         self._thread = None
 
     def run_worker(self, *, queues: list[str] | None, concurrency: int) -> None:
-        self.recover()  # jobs of workers that died while none ran
-        self.sweep()
-
         async def main() -> None:
-            async with self.app.open_async():
-                task = asyncio.current_task()
-                assert task is not None
-                loop = asyncio.get_running_loop()
-                for signum in (signal.SIGTERM, signal.SIGINT):
-                    loop.add_signal_handler(signum, task.cancel)
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._run_lanes(queues, concurrency)
+            task = asyncio.current_task()
+            assert task is not None
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, task.cancel)
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._serve(queues, concurrency, housekeeping=True)
 
         asyncio.run(main())
 

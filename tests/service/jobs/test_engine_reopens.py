@@ -1,12 +1,14 @@
-"""The web's own job runner outlives a database that is down when it starts: the app
-starts without waiting for it, the procrastinate worker thread goes on trying (it used
-to die when its pool's opening timed out) and the jobs queued once PostgreSQL answers
-run (service/jobs/engine.py, ProcrastinateEngine.start)."""
+"""Job runners outlive their database going away (service/jobs/engine.py,
+ProcrastinateEngine._serve): the web's own runner starts while PostgreSQL is down (its
+thread used to die when its pool's opening timed out), and a `meetx worker` goes on
+through a cut of every connection (procrastinate stopped it, and the process ended with
+status 0, as if asked to); the jobs queued once PostgreSQL answers run."""
 
 from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -16,16 +18,18 @@ from sqlmodel import Session
 
 from service.core.dependencies import shared_objects
 from service.jobs.engine import JobEngine
-from tests.service.jobs.world import database_url, wait_for, web
+from tests.service.jobs.world import database_url, wait_for, web, workers
 
 
 class Gate:
-    """A TCP port in front of PostgreSQL that hangs up on every connection until opened."""
+    """A TCP port in front of PostgreSQL that hangs up on every connection until opened,
+    and can cut the connections it carries."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
         self.open = threading.Event()
         self.refused = 0
+        self.carried: list[socket.socket] = []
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self._closed = False
@@ -42,8 +46,17 @@ class Gate:
                 self.refused += 1
                 continue
             upstream = socket.create_connection(self.target)
+            self.carried += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=_pipe, args=(source, sink), daemon=True).start()
+
+    def cut(self) -> None:
+        """As a restart of the database: every connection ends, new ones are refused."""
+        self.open.clear()
+        for end in self.carried:
+            with suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+        self.carried = []
 
     def close(self) -> None:
         self._closed = True
@@ -80,3 +93,24 @@ def test_the_runner_opens_again_when_the_database_comes_back(tmp_path: Path) -> 
                 job, _ = engine.enqueue(session=session, kind="jobs.sleep", params={})
             ended = wait_for(client, job.id, {"succeeded", "failed", "cancelled"}, 60)
         assert ended["status"] == "succeeded", ended
+
+
+def test_a_worker_goes_on_after_the_database_cut_its_connections(tmp_path: Path) -> None:
+    with database_url("postgresql", tmp_path) as url, gated(url) as (gate, through_gate):
+        gate.open.set()
+        with web(url) as client, workers(through_gate, tmp_path) as (worker,):
+            engine = shared_objects(client.app).get(JobEngine)
+
+            def run_one() -> dict:
+                with Session(engine.engine, expire_on_commit=False) as session:
+                    job, _ = engine.enqueue(session=session, kind="jobs.sleep", params={})
+                return wait_for(client, job.id, {"succeeded", "failed", "cancelled"}, 60)
+
+            assert run_one()["status"] == "succeeded", worker.log()
+            gate.cut()
+            time.sleep(3)  # the worker meets the cut and tries again while it lasts
+            assert worker.process.poll() is None, worker.log()
+            gate.open.set()
+            assert run_one()["status"] == "succeeded", worker.log()
+            assert worker.process.poll() is None, worker.log()
+        assert "opening again" in worker.log()
