@@ -349,40 +349,39 @@ def synthetic_event(n_hosts: int, n_guests: int, seed: int = 2026) -> list[Profi
     return hosts + guests
 
 
+# The one host and the one guest of an alike event: (country, name, sector, offers, needs,
+# languages).
+_ALIKE = {
+    "host": ("VN", "Công ty TNHH Điện tử Bắc Ninh", "C27", "Linh kiện điện tử, gia công cơ khí",
+             "Đối tác công nghệ Hàn Quốc", ("vi", "en")),
+    "guest": ("KR", "Hanbit Semicon", "C26",
+              "Dây chuyền đóng gói bán dẫn / semiconductor packaging lines",
+              "Nhà cung cấp linh kiện điện tử", ("ko", "en")),
+}  # fmt: skip
+
+
 def alike_event(n_hosts: int, n_guests: int) -> list[Profile]:
     """Hosts all alike, guests all alike but for their investment."""
-    hosts = [
-        Profile(
-            id=f"h{i:06d}",
-            side="host",
-            organization_id=f"org-h{i}",
-            kind="company",
-            name=f"Công ty TNHH Điện tử Bắc Ninh {i}",
-            country="VN",
-            sectors=("C27",),
-            offers="Linh kiện điện tử, gia công cơ khí",
-            needs="Đối tác công nghệ Hàn Quốc",
-            languages=("vi", "en"),
-        )
-        for i in range(n_hosts)
-    ]
-    guests = [
-        Profile(
-            id=f"g{i:06d}",
-            side="guest",
-            organization_id=f"org-g{i}",
-            kind="company",
-            name=f"Hanbit Semicon {i} Co., Ltd.",
-            country="KR",
-            sectors=("C26",),
-            offers="Dây chuyền đóng gói bán dẫn / semiconductor packaging lines",
-            needs="Nhà cung cấp linh kiện điện tử",
-            languages=("ko", "en"),
-            investment_usd=1_000_000 + i,
-        )
-        for i in range(n_guests)
-    ]
-    return hosts + guests
+    profiles = []
+    for side, count in (("host", n_hosts), ("guest", n_guests)):
+        country, name, sector, offers, needs, languages = _ALIKE[side]
+        profiles += [
+            Profile(
+                id=f"{side[0]}{i:06d}",
+                side=side,
+                organization_id=f"org-{side[0]}{i}",
+                kind="company",
+                name=f"{name} {i}",
+                country=country,
+                sectors=(sector,),
+                offers=offers,
+                needs=needs,
+                languages=languages,
+                investment_usd=1_000_000 + i if side == "guest" else None,
+            )
+            for i in range(count)
+        ]
+    return profiles
 
 
 def _peak_mb() -> float:
