@@ -184,18 +184,20 @@ def _big_event(server: ServerProcess, participants: int) -> int:
     return event_id
 
 
+def _job(server: ServerProcess, job_id: int) -> dict:
+    return httpx.get(f"{server.base_url}{API}/jobs/{job_id}", headers=server.admin_headers).json()
+
+
 def _still_running(server: ServerProcess, job_id: int) -> bool:
     """Whether the solve went on for the whole row (a row beside a solve that ended is
     a row without one)."""
-    return _wait_job(server, job_id, set(), 0)["status"] == "running"
+    return _job(server, job_id)["status"] == "running"
 
 
 def _wait_job(server: ServerProcess, job_id: int, statuses: set[str], timeout: float) -> dict:
     deadline = time.monotonic() + timeout
     while True:
-        job = httpx.get(
-            f"{server.base_url}{API}/jobs/{job_id}", headers=server.admin_headers
-        ).json()
+        job = _job(server, job_id)
         if job["status"] in statuses or time.monotonic() > deadline:
             return job
         time.sleep(0.2)

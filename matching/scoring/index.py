@@ -23,7 +23,7 @@ from matching.scoring.event import EventArrays, build_event_arrays
 from matching.scoring.fingerprint import fingerprint
 from matching.scoring.potential import NEUTRAL
 from matching.scoring.reasons import Reason
-from matching.scoring.selection import RunningBest, row_candidates, with_ties
+from matching.scoring.selection import RunningBest, rank_within_groups, row_candidates, with_ties
 from matching.scoring.wording import Glossary, default_glossary
 
 __all__ = ["MatchIndex", "Suggestion", "build_index"]
@@ -297,9 +297,7 @@ class MatchIndex:
         # Best first within each participant; equal scores by partner id (rows follow ids).
         order = np.lexsort((b, -np.round(scores, SCORE_DIGITS), a))
         order = order[passed[order]]
-        a_sorted = a[order]
-        first = np.searchsorted(a_sorted, a_sorted, side="left")
-        order = order[np.arange(len(order)) - first < limit]
+        order = order[rank_within_groups(a[order]) < limit]
         by_row: dict[int, list[Suggestion]] = {}
         made = self._make(a[order], b[order], scores[order], components, inverse[order])
         for row, suggestion in zip(a[order].tolist(), made, strict=True):

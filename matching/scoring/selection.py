@@ -15,7 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["TIE", "TIE_ROOM", "RunningBest", "best_of_groups", "row_candidates", "with_ties"]
+__all__ = [
+    "TIE",
+    "TIE_ROOM",
+    "RunningBest",
+    "best_of_groups",
+    "rank_within_groups",
+    "row_candidates",
+    "with_ties",
+]
 
 # Float32 ranking noise is about 1e-7; scores this close to the last kept one are kept too.
 TIE = 1e-5
@@ -57,12 +65,17 @@ def best_of_groups(
     return groups[kept], members[kept], scores[kept], groups[at_last], scores[at_last]
 
 
+def rank_within_groups(sorted_groups: np.ndarray) -> np.ndarray:
+    """Each element's place within its group (0 for the first), groups sorted."""
+    return np.arange(len(sorted_groups)) - np.searchsorted(
+        sorted_groups, sorted_groups, side="left"
+    )
+
+
 def _smallest_per_group(groups: np.ndarray, members: np.ndarray, room: int) -> np.ndarray:
     """Positions of each group's ``room`` smallest members."""
     order = np.lexsort((members, groups))
-    sorted_groups = groups[order]
-    rank = np.arange(len(order)) - np.searchsorted(sorted_groups, sorted_groups, side="left")
-    return order[rank < room]
+    return order[rank_within_groups(groups[order]) < room]
 
 
 def row_candidates(block: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:

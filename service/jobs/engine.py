@@ -445,8 +445,9 @@ class ProcrastinateEngine(JobEngine):
         try:
             done, _ = await asyncio.wait(lanes, return_when=asyncio.FIRST_COMPLETED)
             for lane in done:
-                if not lane.cancelled() and lane.exception() is not None:
-                    raise lane.exception()  # type: ignore[misc]
+                error = None if lane.cancelled() else lane.exception()
+                if error is not None:
+                    raise error
         finally:
             for lane in lanes:
                 lane.cancel()
@@ -511,9 +512,8 @@ class ProcrastinateEngine(JobEngine):
             asyncio.set_event_loop(loop)
 
             async def main() -> None:
+                # Set before _serve looks at _stopping: a stop() from now on cancels it.
                 self._worker_task = asyncio.current_task()
-                if self._stopping.is_set():
-                    return
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._serve(None, self.settings.job_threads, opened=opened)
 
