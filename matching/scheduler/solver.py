@@ -10,11 +10,13 @@
    first with a dedicated model (see `contiguous.py`). When that model is proven
    infeasible, every meeting is placed and the day is one session, a core-guided search
    finds the fewest breaks (see `few_breaks.py`): lower bounds from a core-guided search
-   and from searches at the bound (`bound_probe.py`), schedules from those searches and
-   from a neighbourhood search over timelines (`timeline_lns.py`) that keeps improving
-   the best one, so that a time limit too short for a proof still returns a good
-   schedule. Otherwise breaks are minimised directly, with the `max_break_spread` bound
-   as a heavily penalised soft term so that the search always has a schedule in hand.
+   and from searches at the bound (`bound_probe.py`), schedules from those searches, from
+   annealing over Kempe chains (`anneal.py`, which cuts the first schedule's breaks to a
+   third or less in a fraction of a second) and from a neighbourhood search over timelines
+   (`timeline_lns.py`) that keeps improving the best one, so that a time limit too short
+   for a proof still returns a good schedule. Otherwise breaks are minimised directly,
+   with the `max_break_spread` bound as a heavily penalised soft term so that the search
+   always has a schedule in hand.
    Neighbourhood search follows when no search proved its schedule optimal.
 Required meetings that the greedy start cannot all place go through the same break-free
 search first, as it often places everyone on tight days where a plain model struggles.
@@ -42,6 +44,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from matching.scheduler.anneal import anneal_breaks
 from matching.scheduler.bound_probe import schedule_within
 from matching.scheduler.compiled import SCORE_UNITS, Compiled, compile_problem
 from matching.scheduler.contiguous import build_contiguous_model
@@ -91,7 +94,13 @@ _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 # and searches at the lower bound share the time left (see `_close_the_gap`).
 CORE_SHARE = 0.1
 FIRST_LNS_SHARE = 0.15
-FIRST_BURST_WORK = 0.4
+# Annealing work per second of budget (meeting moves, measured 40,000-150,000 a second)
+# and the share of the budget the first annealing takes.
+ANNEAL_WORK_PER_SECOND = 40_000
+FIRST_ANNEAL_SHARE = 0.15
+# Whatever the budget, so that a limit of a second or two gets a fair schedule: what
+# the annealing spends in 0.15-0.5 s (the clock cuts it when less time is left).
+FIRST_ANNEAL_MIN_WORK = 20_000
 # The first round stops after this many steps without a better schedule.
 LNS_PATIENCE = 12
 LNS_ROUND_SHARE = 0.08
@@ -515,6 +524,27 @@ def _few_breaks(
     Returns True when the schedule written into `state` is proven optimal.
     """
     cap = compiled.problem.objective.max_break_spread
+    # Annealing first: the schedule in hand (60-100 breaks on the forum instances) drops
+    # to a fifth or less in a fraction of a second, which is what a short time limit
+    # returns if nothing below concludes, and the searches below start from it.
+    # Meetings still at their current place stay there: moving one would add a move.
+    movable = [
+        k
+        for k in placed
+        if compiled.current[k] is None or state.slot_of[k] != compiled.current[k].slot
+    ]
+    budget = max(0.05, end - time.perf_counter())
+    anneal_breaks(
+        compiled,
+        state,
+        movable,
+        seed=SEED,
+        work=max(
+            FIRST_ANNEAL_MIN_WORK,
+            int(ANNEAL_WORK_PER_SECOND * FIRST_ANNEAL_SHARE * math.floor(budget)),
+        ),
+        until=end,
+    )
     built = build_few_breaks_model(compiled, placed, cap)
     model = built.slot_model
     if moves_limit is not None and model.keep:
@@ -522,34 +552,25 @@ def _few_breaks(
     # The break-free search has just proven that someone has a break.
     model.model.add_bool_or([literal.Not() for literal in built.contiguous.values()])
     found = SlotState(compiled)
-    # First any schedule of the model, so that one within the fairness bound is in hand
-    # whatever happens next (0.2-0.9 s on the published instances). Like the break-free
-    # search, its first solution does not depend on its limit.
-    model.model.clear_objective()
-    budget = max(0.05, end - time.perf_counter())
-    solver = _solver(budget, 1)
-    solver.parameters.linearization_level = 0
-    solver.parameters.max_deterministic_time = budget * 10
-    if solver.solve(model.model) not in _SOLVED:
-        return False
-    model.read(solver, found)
-    _adopt_unless_worse(compiled, found, state)
+    if cap is not None and any(state.breaks(p) > cap for p in built.contiguous):
+        # A schedule within the fairness bound first, whatever happens next (0.2-0.9 s on
+        # the published instances). Like the break-free search, its first solution does
+        # not depend on its limit.
+        model.model.clear_objective()
+        model.hint(state)
+        budget = max(0.05, end - time.perf_counter())
+        solver = _solver(budget, 1)
+        solver.parameters.linearization_level = 0
+        solver.parameters.max_deterministic_time = budget * 10
+        if solver.solve(model.model) not in _SOLVED:
+            return False
+        model.read(solver, found)
+        _adopt_unless_worse(compiled, found, state)
     model.model.minimize(cp_model.LinearExpr.sum(built.levels))
     # Deterministic limits from the time left in whole seconds, so that small timing
     # differences of the steps before do not change the searches' trajectories.
     budget = max(0.05, end - time.perf_counter())
     work = max(1, math.floor(budget)) * FEW_BREAKS_DTIME_PER_SECOND
-    # A short burst of neighbourhood search: the first schedule is often far from the best
-    # (80-95 breaks where the optimum is 5-6) and a few steps halve it, which is what a
-    # short time limit returns if nothing else concludes.
-    improve_timelines(
-        built,
-        state,
-        seed=SEED,
-        until=end,
-        work=min(FIRST_BURST_WORK, work * 0.1),
-        better=lambda a, b: _key(compiled, a) <= _key(compiled, b),
-    )
     model.hint(state)
     budget = max(0.05, end - time.perf_counter())
     solver = _solver(budget * CORE_SHARE, 1)
@@ -557,7 +578,7 @@ def _few_breaks(
     solver.parameters.optimize_with_core = True
     solver.parameters.linearization_level = 0
     status = solver.solve(model.model)
-    with_meetings = sum(1 for b in found.busy if b)
+    with_meetings = sum(1 for b in state.busy if b)
     if status == cp_model.OPTIMAL:
         model.read(solver, found)
         # Every participant within the cap is no restriction when someone has no break.
