@@ -5,9 +5,10 @@
                                                     [--runs 5]
     PYTHONPATH=. python benchmarks/b2b_instances.py --anytime 1,2,5,10 forum-13crafb.original
 
-`--runs N` solves each instance N times and reports the statuses, break counts and
-min/median/max seconds. `--anytime` gives the breaks reached with each time limit by the
-scheduler and by the plain model, side by side, with the CPU seconds each used.
+`--runs N` solves each instance N times and reports how many runs ended with each
+status, the break count of every run in order, and min/median/max seconds. `--anytime`
+gives the breaks reached with each time limit by the scheduler and by the plain model,
+side by side, with the CPU seconds each used.
 
 Reads the MiniZinc .dzn files (format in the folder's README), converts each to the
 scheduler's problem format (all meetings required, session -> allowed_slots, forbidden ->
@@ -58,6 +59,14 @@ OPTIMA: dict[str, int | None] = {
     "forum-13crafb.original": 6,
     "forumt-14.original": 5,
 }
+
+
+def _counted(values: list[str]) -> str:
+    """ "optimal" when every run says so, else how many runs said what: "feasible 1, optimal 4"."""
+    counts = Counter(values)
+    if len(counts) == 1:
+        return values[0]
+    return ", ".join(f"{value} {n}" for value, n in sorted(counts.items()))
 
 
 def parse_dzn(text: str) -> dict[str, Any]:
@@ -280,8 +289,8 @@ def main(argv: list[str] | None = None) -> int:
             name,
             str(len(data["participants"])),
             str(len(data["meetings"])),
-            ", ".join(sorted(set(statuses))),
-            ", ".join(dict.fromkeys(breaks)),
+            _counted(statuses),
+            ", ".join(breaks),
             "infeasible" if optimum is None else str(optimum),
             f"{min(seconds):.1f} / {statistics.median(seconds):.1f} / {max(seconds):.1f}",
             f"{min(cpu_seconds):.1f} / {statistics.median(cpu_seconds):.1f} / "

@@ -105,7 +105,7 @@ ANNEAL_SHARE = 0.3
 ANNEAL_MIN_WORK = 20_000
 # Beyond this (about a second) the annealing gains little: the searches that follow
 # (proofs, and neighbourhoods that keep improving) make better use of a long budget.
-ANNEAL_MAX_WORK = 60_000
+ANNEAL_MAX_WORK = 40_000
 # The first round stops after this many steps without a better schedule.
 LNS_PATIENCE = 12
 LNS_ROUND_SHARE = 0.08
@@ -502,9 +502,12 @@ def _break_phase(compiled: Compiled, state: SlotState, progress: _Progress, cloc
             # All the time left: its last step is itself a search from the best schedule,
             # which the neighbourhoods below would only repeat.
             progress.breaks = _few_breaks(compiled, placed, moves_limit, state, clock.deadline)
-        elif _solve_other(direct_model, budget, start + budget, found):
-            _adopt_unless_worse(compiled, found, state)
-            progress.breaks = found.proven
+        else:
+            # The direct model starts from (is hinted with) the annealed schedule.
+            _anneal(compiled, state, placed, start + budget)
+            if _solve_other(direct_model, budget, start + budget, found):
+                _adopt_unless_worse(compiled, found, state)
+                progress.breaks = found.proven
     if not progress.breaks:
         reduce_breaks_by_neighbourhoods(compiled, state, clock.remaining(), SEED)
     return _spread_ok(compiled, state)
@@ -532,22 +535,7 @@ def _few_breaks(
     # Annealing first: the schedule in hand (60-100 breaks on the forum instances) drops
     # to a fifth or less in a fraction of a second, which is what a short time limit
     # returns if nothing below concludes, and the searches below start from it.
-    # Meetings still at their current place stay there: moving one would add a move.
-    movable = [
-        k
-        for k in placed
-        if compiled.current[k] is None or state.slot_of[k] != compiled.current[k].slot
-    ]
-    budget = max(0.05, end - time.perf_counter())
-    anneal_work = ANNEAL_WORK_PER_SECOND * ANNEAL_SHARE * math.floor(budget)
-    anneal_breaks(
-        compiled,
-        state,
-        movable,
-        seed=SEED,
-        work=int(min(ANNEAL_MAX_WORK, max(ANNEAL_MIN_WORK, anneal_work))),
-        until=end,
-    )
+    _anneal(compiled, state, placed, end)
     built = build_few_breaks_model(compiled, placed, cap)
     model = built.slot_model
     if moves_limit is not None and model.keep:
@@ -622,6 +610,27 @@ def _few_breaks(
         better=lambda a, b: _key(compiled, a) <= _key(compiled, b),
     )
     return _close_the_gap(built, lower, compiled, state, end, exact_below, work, lower)
+
+
+def _anneal(compiled: Compiled, state: SlotState, placed: list[int], end: float) -> None:
+    """Fewer breaks by annealing (anneal.py), with work from the time left in whole seconds.
+
+    Meetings still at their current place stay there: moving one would add a move."""
+    movable = [
+        k
+        for k in placed
+        if compiled.current[k] is None or state.slot_of[k] != compiled.current[k].slot
+    ]
+    budget = max(0.05, end - time.perf_counter())
+    work = ANNEAL_WORK_PER_SECOND * ANNEAL_SHARE * math.floor(budget)
+    anneal_breaks(
+        compiled,
+        state,
+        movable,
+        seed=SEED,
+        work=int(min(ANNEAL_MAX_WORK, max(ANNEAL_MIN_WORK, work))),
+        until=end,
+    )
 
 
 def _close_the_gap(
