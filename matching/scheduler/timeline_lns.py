@@ -55,7 +55,6 @@ def improve_timelines(
     until: float,
     work: float,
     stop_at: int = 0,
-    patience: int | None = None,
     better: Callable[[SlotState, SlotState], bool] | None = None,
 ) -> float:
     """Improve the schedule in `state` (every meeting of the model placed) in place."""
@@ -74,19 +73,11 @@ def improve_timelines(
     spent = 0.0
     step = 0
     accept = better or _no_more_breaks
-    best = _total(state)
-    idle = 0
     while spent < work and time.perf_counter() < until:
         breaks = {p: state.breaks(p) for p in slot_model.touched}
         total_now = sum(breaks.values())
         if total_now <= stop_at:
             break
-        if total_now < best:
-            best, idle = total_now, 0
-        elif step:
-            idle += 1
-            if patience is not None and idle >= patience:
-                break
         size = max(2, round(share * len(meetings)))
         kind = step % 4
         step += 1
