@@ -144,6 +144,10 @@ class _Clock:
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
+    def budget(self) -> float:
+        """Seconds from the start to the deadline: fixed by the time limit alone."""
+        return self.deadline - self.start
+
     def affords(self, compiled: Compiled) -> bool:
         """Whether a model of the whole day can still be built and given time to search."""
         variables = sum(len(d) for d in compiled.domain)
@@ -498,10 +502,12 @@ def _break_phase(compiled: Compiled, state: SlotState, progress: _Progress, cloc
         elif status == cp_model.INFEASIBLE and compiled.whole_day and everything_placed:
             # All the time left: its last step is itself a search from the best schedule,
             # which the neighbourhoods below would only repeat.
-            progress.breaks = _few_breaks(compiled, placed, moves_limit, state, clock.deadline)
+            progress.breaks = _few_breaks(
+                compiled, placed, moves_limit, state, clock.deadline, clock.budget()
+            )
         else:
             # The direct model starts from (is hinted with) the annealed schedule.
-            _anneal(compiled, state, placed, start + budget)
+            _anneal(compiled, state, placed, clock.budget(), start + budget)
             if _solve_other(direct_model, budget, start + budget, found):
                 _adopt_unless_worse(compiled, found, state)
                 progress.breaks = found.proven
@@ -516,6 +522,7 @@ def _few_breaks(
     moves_limit: int | None,
     state: SlotState,
     end: float,
+    whole_budget: float,
 ) -> bool:
     """Minimise breaks when no break-free schedule exists.
 
@@ -534,7 +541,7 @@ def _few_breaks(
     # Annealing first: the schedule in hand (60-100 breaks on the forum instances) drops
     # to a fifth or less in a fraction of a second, which is what a short time limit
     # returns if nothing below concludes, and the searches below start from it.
-    _anneal(compiled, state, placed, end)
+    _anneal(compiled, state, placed, whole_budget, end)
     built = build_few_breaks_model(compiled, placed, cap)
     model = built.slot_model
     if moves_limit is not None and model.keep:
@@ -603,17 +610,20 @@ def _few_breaks(
     return _close_the_gap(built, lower, compiled, state, end, exact_below, work, lower)
 
 
-def _anneal(compiled: Compiled, state: SlotState, placed: list[int], end: float) -> None:
-    """Fewer breaks by annealing (anneal.py), with work from the time left in whole seconds.
+def _anneal(
+    compiled: Compiled, state: SlotState, placed: list[int], whole_budget: float, end: float
+) -> None:
+    """Fewer breaks by annealing (anneal.py) until `end` at the latest.
 
+    Its work comes from the solve's whole budget in whole seconds, not from the time left:
+    the same input and limit then anneal the same way however long the steps before took.
     Meetings still at their current place stay there: moving one would add a move."""
     movable = [
         k
         for k in placed
         if compiled.current[k] is None or state.slot_of[k] != compiled.current[k].slot
     ]
-    budget = max(0.05, end - time.perf_counter())
-    work = ANNEAL_WORK_PER_SECOND * ANNEAL_SHARE * math.floor(budget)
+    work = ANNEAL_WORK_PER_SECOND * ANNEAL_SHARE * math.floor(whole_budget)
     anneal_breaks(
         compiled,
         state,
