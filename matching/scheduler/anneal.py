@@ -1,4 +1,4 @@
-"""Simulated annealing over Kempe chains: fewer breaks fast, before and between exact searches.
+"""Simulated annealing over Kempe chains: fewer breaks fast, before the exact searches.
 
 The first schedule of the few-breaks model has 60-100 breaks on the published forum
 instances (optimum 1-6), and a CP-SAT step of the timeline search (`timeline_lns.py`)
@@ -10,11 +10,13 @@ and lets one meeting slide into a busy slot. Single meetings moving to a free pl
 the chains of length one. A move is applied only when every moved meeting keeps its
 domain, precedences, tables and resources (`SlotState.can_place`).
 
-The cost is the break count plus a heavy penalty per unit of break spread above
-`max_break_spread`, so that the fairness bound is reached first. Worse moves are taken
-with the Metropolis probability at a temperature that falls geometrically over a fixed
-number of moves; the best schedule seen is kept. The generator is seeded and the work
-counted in moves, so a run is reproducible (the wall clock is a safety limit only).
+The cost is the break count, plus a little per idle slot between meetings (a gap that
+narrows is progress towards closing it), plus a heavy penalty per unit of break spread
+above `max_break_spread`, so that the fairness bound is reached first. Worse moves are
+taken with the Metropolis probability at a temperature that falls geometrically over
+the run's work; the best schedule seen (fewest excess spread, then breaks, then idle
+slots) is kept. The generator is seeded and the work counted in meeting moves, so a run
+is reproducible (the wall clock is a safety limit only).
 """
 
 from __future__ import annotations
