@@ -21,14 +21,13 @@ is reproducible (the wall clock is a safety limit only).
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from matching.scheduler.compiled import Compiled
-from matching.scheduler.state import UNPLACED, SlotState, participant_breaks
+from matching.scheduler.state import UNPLACED, SlotState, participant_gaps
 
 # Cost of one unit of break spread above the bound, above any change in breaks.
 SPREAD_PENALTY = 1_000
@@ -80,15 +79,12 @@ class _Annealer:
         self.domain = [sorted(d) for d in compiled.domain]
         self.session_of = compiled.session_of
         self.cap = compiled.problem.objective.max_break_spread
-        touched = sorted({p for k in meetings for p in compiled.pair[k]})
-        self.breaks = {p: state.breaks(p) for p in range(compiled.n_participants) if state.busy[p]}
-        self.total = sum(self.breaks.values())
-        self.idle = {p: _idle(state.busy[p], self.session_of) for p in self.breaks}
-        self.total_idle = sum(self.idle.values())
+        self.touched = sorted({p for k in meetings for p in compiled.pair[k]})
+        self.breaks: dict[int, int] = {}
+        self.idle: dict[int, int] = {}
+        self.total = self.total_idle = 0
         self.histogram: dict[int, int] = {}
-        for value in self.breaks.values():
-            self.histogram[value] = self.histogram.get(value, 0) + 1
-        self.touched = touched
+        self.rescore(p for p in range(compiled.n_participants) if state.busy[p])
         self.breakers: list[int] = []
 
     # -- cost -----------------------------------------------------------------------------
@@ -143,34 +139,37 @@ class _Annealer:
         old = [state.slot_of[m] for m in moved]
         for m in moved:
             state.remove(m)
-        done: list[int] = []
         for m, here in zip(moved, old, strict=True):
             there = target if here == source else source
             if there not in self.c.domain[m] or not state.can_place(m, there):
-                for placed in done:
-                    state.remove(placed)
-                for back, slot in zip(moved, old, strict=True):
-                    state.place(back, slot)
+                self._place_at(moved, old)
                 return False
             state.place(m, there)
-            done.append(m)
         return True
 
     def undo(self, moved: list[int], source: int, target: int) -> None:
-        state = self.state
-        now = [state.slot_of[m] for m in moved]
-        for m in moved:
-            state.remove(m)
-        for m, here in zip(moved, now, strict=True):
-            state.place(m, target if here == source else source)
+        """Swap `moved` back (the swap undoes itself; no rule needs checking)."""
+        back = [target if self.state.slot_of[m] == source else source for m in moved]
+        self._place_at(moved, back)
 
-    def rescore(self, moved: list[int]) -> None:
-        for p in {p for m in moved for p in self.c.pair[m]}:
-            busy = self.state.busy[p]
-            self._set_breaks(p, participant_breaks(busy, self.session_of))
-            idle = _idle(busy, self.session_of)
+    def _place_at(self, meetings: list[int], slots: list[int]) -> None:
+        """Put each of `meetings` in the slot at the same position of `slots`."""
+        for m in meetings:
+            self.state.remove(m)  # those not placed yet are left as they are
+        for m, slot in zip(meetings, slots, strict=True):
+            self.state.place(m, slot)
+
+    def rescore(self, participants: Iterable[int]) -> None:
+        """Breaks and idle slots of `participants` from their timelines now."""
+        for p in participants:
+            gaps = participant_gaps(self.state.busy[p], self.session_of)
+            self._set_breaks(p, len(gaps))
+            idle = sum(gaps)
             self.total_idle += idle - self.idle.get(p, 0)
             self.idle[p] = idle
+
+    def _of(self, moved: list[int]) -> set[int]:
+        return {p for m in moved for p in self.c.pair[m]}
 
     # -- search ---------------------------------------------------------------------------
     def search(self, work: int, until: float, stop_at: int) -> int:
@@ -200,7 +199,7 @@ class _Annealer:
             spent += len(moved) - 1
             if not self.apply(moved, source, target):
                 continue
-            self.rescore(moved)
+            self.rescore(self._of(moved))
             after = self.cost()
             delta = after - current
             temperature = HOT * ratio ** (spent / work)
@@ -213,7 +212,7 @@ class _Annealer:
                         break
             else:
                 self.undo(moved, source, target)
-                self.rescore(moved)
+                self.rescore(self._of(moved))
         self._restore(best)
         return spent
 
@@ -229,16 +228,5 @@ class _Annealer:
         return self.meetings[rng.randrange(len(self.meetings))]
 
     def _restore(self, best: list[int]) -> None:
-        state = self.state
-        if best == state.slot_of:
-            return
-        for m in self.meetings:
-            state.remove(m)
-        for m in self.meetings:
-            state.place(m, best[m])
-
-
-def _idle(slots: dict[int, int], session_of: Sequence[int]) -> int:
-    """Idle slots between one participant's meetings within a session."""
-    ordered = sorted(slots)
-    return sum(y - x - 1 for x, y in itertools.pairwise(ordered) if session_of[x] == session_of[y])
+        if best != self.state.slot_of:
+            self._place_at(self.meetings, [best[m] for m in self.meetings])

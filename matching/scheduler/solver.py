@@ -15,8 +15,8 @@
    third or less in a fraction of a second) and from a neighbourhood search over timelines
    (`timeline_lns.py`) that keeps improving the best one, so that a time limit too short
    for a proof still returns a good schedule. Otherwise breaks are minimised directly,
-   with the `max_break_spread` bound as a heavily penalised soft term so that the search
-   always has a schedule in hand.
+   from an annealed schedule, with the `max_break_spread` bound as a heavily penalised
+   soft term so that the search always has a schedule in hand.
    Neighbourhood search follows when no search proved its schedule optimal.
 Required meetings that the greedy start cannot all place go through the same break-free
 search first, as it often places everyone on tight days where a plain model struggles.
@@ -93,10 +93,10 @@ _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 # then rounds of neighbourhood search and searches at the lower bound share the time
 # left (see `_close_the_gap`).
 CORE_SHARE = 0.1
-# Annealing work per second of budget (meeting moves, measured 40,000-150,000 a second)
-# and the share of the budget the annealing takes (measured on the three hardest
-# published instances: 0.3 leaves fewer breaks at 5 and 10 s than 0.15, and the
-# searches that prove the optimum still have the time they need).
+# Annealing work per second of the solve's budget (meeting moves, measured 40,000-150,000
+# a second) and the share of that budget it takes, between the bounds below: on the
+# three hardest published instances 0.3 left fewer breaks at 5 s than 0.15; from about
+# 4 s of budget on, ANNEAL_MAX_WORK decides.
 ANNEAL_WORK_PER_SECOND = 40_000
 ANNEAL_SHARE = 0.3
 # Whatever the budget, so that a limit of a second or two gets a fair schedule: what
@@ -539,7 +539,7 @@ def _few_breaks(
     """
     cap = compiled.problem.objective.max_break_spread
     # Annealing first: the schedule in hand (60-100 breaks on the forum instances) drops
-    # to a fifth or less in a fraction of a second, which is what a short time limit
+    # to a third or less in a fraction of a second, which is what a short time limit
     # returns if nothing below concludes, and the searches below start from it.
     _anneal(compiled, state, placed, whole_budget, end)
     built = build_few_breaks_model(compiled, placed, cap)

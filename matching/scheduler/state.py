@@ -113,9 +113,14 @@ def participant_breaks(slots: Iterable[int], session_of: Sequence[int] | None = 
     With `session_of` (session of each slot), a gap between meetings of two different
     sessions is the pause between them, not a break.
     """
+    return len(participant_gaps(slots, session_of))
+
+
+def participant_gaps(slots: Iterable[int], session_of: Sequence[int] | None = None) -> list[int]:
+    """Idle slots of each break of one participant, in order (see `participant_breaks`)."""
     ordered = sorted(slots)
-    return sum(
-        1
+    return [
+        y - x - 1
         for x, y in itertools.pairwise(ordered)
         if y > x + 1 and (session_of is None or session_of[x] == session_of[y])
-    )
+    ]
