@@ -16,7 +16,9 @@
    (`timeline_lns.py`) that keeps improving the best one, so that a time limit too short
    for a proof still returns a good schedule. Otherwise breaks are minimised directly,
    from an annealed schedule, with the `max_break_spread` bound as a heavily penalised
-   soft term so that the search always has a schedule in hand.
+   soft term so that the search always has a schedule in hand; a day too large for that
+   model (a thousand participants and more) is annealed with most of the time instead,
+   and so is a day beyond a single model of the whole day, after its placement.
    Neighbourhood search follows when no search proved its schedule optimal.
 Required meetings that the greedy start cannot all place go through the same break-free
 search first, as it often places everyone on tight days where a plain model struggles.
@@ -105,6 +107,13 @@ ANNEAL_MIN_WORK = 20_000
 # Beyond this (about a second) the annealing gains little: the searches that follow
 # (proofs, and neighbourhoods that keep improving) make better use of a long budget.
 ANNEAL_MAX_WORK = 40_000
+# Above this many slot variables over the selected meetings, the direct break model was
+# measured to return no schedule at all within 5-8 s (1,000-participant days: 26,000-
+# 31,000 variables; the published instances have at most 6,000). Such days are annealed
+# instead, with this share of the budget and no cap: there the annealing keeps gaining
+# (909 breaks: 645 after 40,000 moves, 416 after 160,000, 323 after 640,000).
+DIRECT_BREAKS_MAX_VARIABLES = 20_000
+ANNEAL_LARGE_SHARE = 0.8
 LNS_ROUND_SHARE = 0.08
 MIN_LNS_ROUND_WORK = 0.5
 FIRST_PROBE_WORK = 12.0
@@ -200,6 +209,9 @@ def _solve(problem: Problem, time_limit_s: float, workers: int = 1) -> Solution:
         if full_model:
             spread_ok = _break_phase(compiled, state, progress, clock)
         else:
+            _anneal(
+                compiled, state, placed_meetings(state), clock.budget(), clock.deadline, large=True
+            )
             polish_breaks(compiled, state, deadline=clock.deadline)
             spread_ok = _spread_ok(compiled, state)
     else:
@@ -306,11 +318,15 @@ def _place_all_required(compiled: Compiled, state: SlotState, clock: _Clock) -> 
         return True
     if not clock.affords(compiled):
         return False
+    # No hint: measured on tic-13.forb0003 (at most 179 of 180), the greedy start as a
+    # hint held the search at 175 for 3 s; without it, 179 is found and proven in
+    # 0.5 deterministic units. A lower bound keeps the answer no worse than the start.
+    in_hand = sum(1 for k in required if state.slot_of[k] != UNPLACED)
     model = SlotModel(compiled, range(compiled.n_meetings), SlotState(compiled))
-    model.hint(state)
+    model.model.add(model.required_placed() >= in_hand)
     model.model.add(model.required_placed() <= _required_bound(compiled, None))
     model.model.maximize(model.required_placed())
-    return _run(model, state, clock.remaining() * 0.4, clock)
+    return _run(model, state, clock.remaining() * share, clock)
 
 
 def _required_bound(compiled: Compiled, selection: Selection | None) -> int:
@@ -505,6 +521,8 @@ def _break_phase(compiled: Compiled, state: SlotState, progress: _Progress, cloc
             progress.breaks = _few_breaks(
                 compiled, placed, moves_limit, state, clock.deadline, clock.budget()
             )
+        elif sum(len(compiled.domain[k]) for k in placed) > DIRECT_BREAKS_MAX_VARIABLES:
+            _anneal(compiled, state, placed, clock.budget(), start + budget, large=True)
         else:
             # The direct model starts from (is hinted with) the annealed schedule.
             _anneal(compiled, state, placed, clock.budget(), start + budget)
@@ -611,25 +629,34 @@ def _few_breaks(
 
 
 def _anneal(
-    compiled: Compiled, state: SlotState, placed: list[int], whole_budget: float, end: float
+    compiled: Compiled,
+    state: SlotState,
+    placed: list[int],
+    whole_budget: float,
+    end: float,
+    *,
+    large: bool = False,
 ) -> None:
     """Fewer breaks by annealing (anneal.py) until `end` at the latest.
 
     Its work comes from the solve's whole budget in whole seconds, not from the time left:
     the same input and limit then anneal the same way however long the steps before took.
+    A `large` day, where no exact break search follows, gets a larger share and no cap.
     Meetings still at their current place stay there: moving one would add a move."""
     movable = [
         k
         for k in placed
         if compiled.current[k] is None or state.slot_of[k] != compiled.current[k].slot
     ]
-    work = ANNEAL_WORK_PER_SECOND * ANNEAL_SHARE * math.floor(whole_budget)
+    share = ANNEAL_LARGE_SHARE if large else ANNEAL_SHARE
+    work = ANNEAL_WORK_PER_SECOND * share * math.floor(whole_budget)
+    most = math.inf if large else ANNEAL_MAX_WORK
     anneal_breaks(
         compiled,
         state,
         movable,
         seed=SEED,
-        work=int(min(ANNEAL_MAX_WORK, max(ANNEAL_MIN_WORK, work))),
+        work=int(min(most, max(ANNEAL_MIN_WORK, work))),
         until=end,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import json
+import math
 import os
 import random
 from collections import Counter
@@ -14,7 +15,10 @@ from typing import Any
 import pytest
 from ortools.sat.python import cp_model
 
+import matching.scheduler.solver as solver_module
 from matching.scheduler import parse_problem, solve
+from matching.scheduler.compiled import compile_problem
+from matching.scheduler.greedy import greedy_schedule
 from matching.scheduler.model import count_breaks
 from matching.scheduler.state import participant_breaks
 
@@ -481,6 +485,43 @@ def test_several_workers_search_the_whole_day_models_and_keep_every_rule(
         solve(parse_problem(json.dumps(data)), time_limit_s=1, workers=0)
 
 
+def test_a_day_too_large_for_the_direct_break_model_is_annealed_instead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above DIRECT_BREAKS_MAX_VARIABLES the direct model is skipped (it finds nothing in
+    seconds on 1,000-participant days) and the annealing takes the larger share, uncapped."""
+    data = random_day(6, participants=30, meetings=110)  # one required meeting cannot fit
+    monkeypatch.setattr(solver_module, "DIRECT_BREAKS_MAX_VARIABLES", 0)
+    works: list[int] = []
+    anneal = solver_module.anneal_breaks
+
+    def counted(*args: Any, work: int, **kwargs: Any) -> int:
+        works.append(work)
+        return anneal(*args, work=work, **kwargs)
+
+    monkeypatch.setattr(solver_module, "anneal_breaks", counted)
+    searches: list[str] = []
+    search = solver_module._solve_other
+
+    def named(other_model: Any, *args: Any) -> bool:
+        searches.append(other_model.__name__)
+        return search(other_model, *args)
+
+    monkeypatch.setattr(solver_module, "_solve_other", named)
+    time_limit_s = 6.0
+    budget = math.floor(0.92 * time_limit_s - 0.1)  # whole seconds of the solve's budget
+    large_work = int(
+        solver_module.ANNEAL_WORK_PER_SECOND * solver_module.ANNEAL_LARGE_SHARE * budget
+    )
+    assert large_work > solver_module.ANNEAL_MAX_WORK  # the cap is lifted
+    solution = run(data, time_limit_s=time_limit_s)
+    assert works == [large_work]
+    assert "direct_model" not in searches
+    assert searches  # the placement's own search went through the spy
+    greedy = greedy_schedule(compile_problem(parse_problem(data)), None)
+    assert solution["breaks"] < sum(greedy.breaks(p) for p in range(len(data["participants"])))
+
+
 def test_time_limit_is_obeyed() -> None:
     data = random_day(7, participants=120, meetings=700)
     data["slots"] = 12
@@ -528,6 +569,21 @@ def test_published_b2b_instance_reaches_its_optimum(
     assert solution["breaks"] == optimum
     assert solution["break_spread_ok"]
     assert solution["elapsed_s"] < time_limit_s
+
+
+def test_published_infeasible_instance_keeps_the_most_meetings_that_fit() -> None:
+    """tic-13.forb0003: participant 18 has ten meetings and ten slots, one forbidden, so
+    at most 179 of 180 fit. The answer is infeasible, as published, and its day holds
+    179, proven (the greedy start holds 175)."""
+    path = B2B / "tic-13.forb0003.dzn"
+    if not path.exists():
+        pytest.skip(f"published B2B instances not found at {B2B.resolve()}")
+    data = load_b2b_module().dzn_to_problem(path.read_text(encoding="utf-8"))
+    solution = run(data, time_limit_s=10)
+    assert solution["status"] == "infeasible"
+    assert (solution["required_placed"], solution["required_total"]) == (179, 180)
+    assert solution["bounds"]["required_placed"] == 179
+    assert solution["required_proven"]
 
 
 def test_participant_breaks_skip_the_pause_between_sessions() -> None:
