@@ -6,7 +6,8 @@
     PYTHONPATH=. python benchmarks/b2b_instances.py --anytime 1,2,5,10 forum-13crafb.original
 
 `--runs N` solves each instance N times and reports how many runs ended with each
-status, the break count of every run in order, and min/median/max seconds. `--anytime`
+status, the break count of every run in order, the meetings placed (all of them unless
+the instance is infeasible) and min/median/max seconds. `--anytime`
 gives the breaks reached with each time limit by the scheduler and by the plain model,
 side by side, with the CPU seconds each used.
 
@@ -257,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         "status",
         "breaks",
         "optimum",
+        "placed",
         "seconds min/median/max",
         "CPU s min/median/max",
         "valid",
@@ -269,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         data = dzn_to_problem((args.dir / f"{name}.dzn").read_text(encoding="utf-8"))
         statuses, breaks, seconds, cpu_seconds, valid_texts = [], [], [], [], []
+        placed: list[str] = []
         load = os.getloadavg()[0]
         for _ in range(args.runs):
             solution, spent, cpu = solve_instance(data, args.time_limit)
@@ -284,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
                 fair_ok = valid or solution["status"] == "infeasible"
                 valid_texts.append("yes" if fair_ok and counted == solution["breaks"] else "NO")
             breaks.append(str(solution["breaks"]))
+            placed.append(str(len(solution["assignments"])))
         optimum = OPTIMA.get(name, "?")
         row = [
             name,
@@ -292,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
             _counted(statuses),
             ", ".join(breaks),
             "infeasible" if optimum is None else str(optimum),
+            _counted(placed),
             f"{min(seconds):.1f} / {statistics.median(seconds):.1f} / {max(seconds):.1f}",
             f"{min(cpu_seconds):.1f} / {statistics.median(cpu_seconds):.1f} / "
             f"{max(cpu_seconds):.1f}",
