@@ -718,6 +718,7 @@ def _close_the_gap(
             until=end,
             work=None if lower == 1 else probe_work,
             direct=not (lower == 1 and tried_directly == 1 and round_number == 0),
+            suspects={p: state.breaks(p) for p in built.contiguous},
         )
         if probe.status == cp_model.INFEASIBLE:
             lower += 1

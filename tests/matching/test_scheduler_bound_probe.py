@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from ortools.sat.python import cp_model
 
-from matching.scheduler import parse_problem, solve
+from matching.scheduler import bound_probe, parse_problem, solve
 from matching.scheduler.bound_probe import schedule_within
 from matching.scheduler.compiled import Compiled, compile_problem
 from matching.scheduler.few_breaks import FewBreaksModel, build_few_breaks_model
+from matching.scheduler.solver import SEED
 from matching.scheduler.state import SlotState, participant_breaks
 from tests.matching.test_scheduler_solver import B2B, load_b2b_module
 
@@ -71,3 +72,27 @@ def test_the_split_search_gives_the_same_schedule_twice() -> None:
     second = solve(parse_problem(data), time_limit_s=90).to_dict()
     assert first["status"] == second["status"] == "optimal"
     assert first["assignments"] == second["assignments"]
+
+
+def test_the_split_tries_first_those_who_break_in_the_best_schedule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # ticf-13crafc: participant 55 can be the one with the break (one of several); by
+    # size the split would try 65, 64, 52 and 48 before it, the first and last of which
+    # stay undecided in the first round.
+    compiled, built = _built("ticf-13crafc.original")
+    searches: list[int] = []
+    probe_once = bound_probe._probe
+
+    def counted(solver: cp_model.CpSolver, model: cp_model.CpModel) -> bound_probe.Probe:
+        searches.append(1)
+        return probe_once(solver, model)
+
+    monkeypatch.setattr(bound_probe, "_probe", counted)
+    probe = schedule_within(
+        built, 1, seed=SEED, until=time.perf_counter() + 60, direct=False, suspects={55: 2}
+    )
+    assert probe.status == cp_model.FEASIBLE
+    assert probe.solver is not None
+    assert _breaks(compiled, built, probe.solver) == 1
+    assert len(searches) == 1
