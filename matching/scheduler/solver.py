@@ -32,8 +32,9 @@ and a deterministic-time limit derived from the wall-clock budget (the break-fre
 excepted: its trajectory does not depend on its limit), and runs one at a time. The
 same input then gives the same output unless the wall-clock safety limit cuts a run
 first (a much slower or loaded machine, or a solve at a low priority on a busy one), or
-a neighbourhood search is cut by the clock (on a very large day, or when the time left
-is too short for a search at the lower bound on breaks to conclude). More workers
+a neighbourhood search or the annealing is cut by the clock (on a very large day, or
+when the time left is too short for a search at the lower bound on breaks to conclude;
+the annealing of a large day has most of the budget as its work). More workers
 (`solve(..., workers=N)`) trade that reproducibility for speed.
 """
 
