@@ -142,18 +142,18 @@ def reduce_breaks_by_neighbourhoods(
     budget_s: float,
     seed: int,
     *,
-    work_s: float | None = None,
+    work_s: float,
 ) -> None:
     """Re-place all meetings of small groups of participants to remove breaks.
 
     The objective per step is, over the participants involved: breaks above the cap
     implied by `max_break_spread` (heavily weighted), then breaks. Placed meetings stay
     placed and live meetings kept in place stay kept. The work is that of `work_s`
-    seconds (of `budget_s` when not given); `budget_s` bounds the wall time.
+    seconds at the measured pace; `budget_s` bounds the wall time.
     """
     spread_bound = compiled.problem.objective.max_break_spread
     wall_deadline = time.perf_counter() + budget_s
-    work_budget = (budget_s if work_s is None else work_s) * WORK_PER_SECOND
+    work_budget = work_s * WORK_PER_SECOND
     work = 0.0
     rng = random.Random(seed)
     neighbours = _neighbours(compiled)

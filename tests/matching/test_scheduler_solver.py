@@ -509,7 +509,7 @@ def test_a_day_too_large_for_the_direct_break_model_is_annealed_instead(
 
     monkeypatch.setattr(solver_module, "_solve_other", named)
     time_limit_s = 6.0
-    budget = math.floor(0.92 * time_limit_s - 0.1)  # whole seconds of the solve's budget
+    budget = math.floor(solver_module._Clock(time_limit_s).budget())  # in whole seconds
     large_work = int(
         solver_module.ANNEAL_WORK_PER_SECOND * solver_module.ANNEAL_LARGE_SHARE * budget
     )
