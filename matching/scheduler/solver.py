@@ -8,11 +8,12 @@
    single model (see `neighbourhood.py`).
 3. Break phase, over the set of meetings selected above: a break-free schedule is sought
    first with a dedicated model (see `contiguous.py`). When that model is proven
-   infeasible, every meeting is placed and the day is one session, a core-guided search
-   finds the fewest breaks (see `few_breaks.py`): lower bounds from a core-guided search
-   and from searches at the bound (`bound_probe.py`), schedules from those searches, from
-   annealing over Kempe chains (`anneal.py`, which cuts the first schedule's breaks to a
-   third or less in a fraction of a second) and from a neighbourhood search over timelines
+   infeasible and the day is one session, a core-guided search finds the fewest breaks
+   for the selected meetings (see `few_breaks.py`; on a large day only when they are
+   every meeting): lower bounds from a core-guided search and from searches at the
+   bound (`bound_probe.py`), schedules from those searches, from annealing over Kempe
+   chains (`anneal.py`, which cuts the first schedule's breaks to a third or less in a
+   fraction of a second) and from a neighbourhood search over timelines
    (`timeline_lns.py`) that keeps improving the best one, so that a time limit too short
    for a proof still returns a good schedule. Otherwise breaks are minimised directly,
    from an annealed schedule, with the `max_break_spread` bound as a heavily penalised
