@@ -4,7 +4,6 @@ published B2B instances whose optima are proven."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
 from ortools.sat.python import cp_model
@@ -15,18 +14,11 @@ from matching.scheduler.compiled import Compiled, compile_problem
 from matching.scheduler.few_breaks import FewBreaksModel, build_few_breaks_model
 from matching.scheduler.solver import SEED
 from matching.scheduler.state import SlotState, participant_breaks
-from tests.matching.test_scheduler_solver import B2B, load_b2b_module
-
-
-def _problem(instance: str) -> dict[str, Any]:
-    path = B2B / f"{instance}.dzn"
-    if not path.exists():
-        pytest.skip(f"published B2B instances not found at {B2B.resolve()}")
-    return load_b2b_module().dzn_to_problem(path.read_text(encoding="utf-8"))
+from tests.matching.test_scheduler_solver import published_problem
 
 
 def _built(instance: str) -> tuple[Compiled, FewBreaksModel]:
-    compiled = compile_problem(parse_problem(_problem(instance)))
+    compiled = compile_problem(parse_problem(published_problem(instance)))
     return compiled, build_few_breaks_model(compiled, list(range(compiled.n_meetings)), 2)
 
 
@@ -67,7 +59,7 @@ def test_the_split_search_gives_the_same_schedule_twice() -> None:
     # The schedule is the same only when both runs end on the proof (6 s on a quick
     # machine, 26 s on a slow one): the limit leaves room for that, not a speed target
     # (benchmarks/b2b_instances.py measures the speed).
-    data = _problem("ticf-13crafc.original")
+    data = published_problem("ticf-13crafc.original")
     first = solve(parse_problem(data), time_limit_s=90).to_dict()
     second = solve(parse_problem(data), time_limit_s=90).to_dict()
     assert first["status"] == second["status"] == "optimal"

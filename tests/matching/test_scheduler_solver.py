@@ -541,6 +541,14 @@ def load_b2b_module() -> Any:
     return module
 
 
+def published_problem(instance: str) -> dict[str, Any]:
+    """A published B2B instance as the scheduler's problem; the test skips without it."""
+    path = B2B / f"{instance}.dzn"
+    if not path.exists():
+        pytest.skip(f"published B2B instances not found at {B2B.resolve()}")
+    return load_b2b_module().dzn_to_problem(path.read_text(encoding="utf-8"))
+
+
 @pytest.mark.parametrize(
     ("instance", "optimum", "time_limit_s"),
     [
@@ -560,11 +568,7 @@ def load_b2b_module() -> Any:
 def test_published_b2b_instance_reaches_its_optimum(
     instance: str, optimum: int, time_limit_s: float
 ) -> None:
-    path = B2B / f"{instance}.dzn"
-    if not path.exists():
-        pytest.skip(f"published B2B instances not found at {B2B.resolve()}")
-    data = load_b2b_module().dzn_to_problem(path.read_text(encoding="utf-8"))
-    solution = run(data, time_limit_s=time_limit_s)
+    solution = run(published_problem(instance), time_limit_s=time_limit_s)
     assert solution["status"] == "optimal"
     assert solution["breaks"] == optimum
     assert solution["break_spread_ok"]
@@ -575,11 +579,7 @@ def test_published_infeasible_instance_keeps_the_most_meetings_that_fit() -> Non
     """tic-13.forb0003: participant 18 has ten meetings and ten slots, one forbidden, so
     at most 179 of 180 fit. The answer is infeasible, as published, and its day holds
     179, proven (the greedy start holds 175)."""
-    path = B2B / "tic-13.forb0003.dzn"
-    if not path.exists():
-        pytest.skip(f"published B2B instances not found at {B2B.resolve()}")
-    data = load_b2b_module().dzn_to_problem(path.read_text(encoding="utf-8"))
-    solution = run(data, time_limit_s=10)
+    solution = run(published_problem("tic-13.forb0003"), time_limit_s=10)
     assert solution["status"] == "infeasible"
     assert (solution["required_placed"], solution["required_total"]) == (179, 180)
     assert solution["bounds"]["required_placed"] == 179
@@ -590,11 +590,7 @@ def test_a_partial_day_gets_the_fewest_breaks_its_meetings_allow() -> None:
     """tic-13.forb0003 again: the 179 meetings that fit go through the core-guided search
     for few breaks, as a whole day does. It proves that one break is the fewest they
     allow; the direct break model left four, unproven after 22 s."""
-    path = B2B / "tic-13.forb0003.dzn"
-    if not path.exists():
-        pytest.skip(f"published B2B instances not found at {B2B.resolve()}")
-    data = load_b2b_module().dzn_to_problem(path.read_text(encoding="utf-8"))
-    solution = run(data, time_limit_s=5)
+    solution = run(published_problem("tic-13.forb0003"), time_limit_s=5)
     assert solution["status"] == "infeasible"
     assert solution["required_placed"] == 179
     assert solution["breaks"] == 1
