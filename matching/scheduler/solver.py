@@ -122,9 +122,14 @@ NEIGHBOURHOOD_SHARE = 0.5
 LNS_ROUND_SHARE = 0.08
 MIN_LNS_ROUND_WORK = 0.5
 FIRST_PROBE_WORK = 12.0
-# The short searches at the bound that conclude on the published instances take 0.01-
-# 1.62 units (ticf-13crafb refutes 1 in 1.2 and 2 in 1.62); one that does not is cut
-# here, and a longer search follows (0.5 units less was 0.2-0.4 s sooner on ticf-13crafc).
+# Share of the searches' seconds (see FEW_BREAKS_BUDGET_SHARE) kept from a search at the
+# bound for the neighbourhood search that follows it when the clock cuts it. On
+# forum-13crafb at 10 s, the search at 6 used to run to the end and leave the annealed 22
+# breaks; from those the neighbourhoods reach 15 in 0.8 s.
+FINAL_NEIGHBOURHOOD_SHARE = 0.1
+# A search at the bound when too little time is left for a long one. Those that conclude
+# on the published instances take 0.01-1.62 units (ticf-13crafb refutes 2 in 1.62); one
+# that does not is cut here and the time left goes to the neighbourhood search.
 QUICK_PROBE_WORK = 2.0
 # Deterministic units per second of the searches at a bound (measured 1.5-2.5).
 PROBE_DTIME_PER_SECOND = 1.5
@@ -614,7 +619,9 @@ def _few_breaks(
     work = seconds * FEW_BREAKS_DTIME_PER_SECOND
     model.hint(state)
     budget = max(0.05, end - time.perf_counter())
-    solver = _solver(budget * CORE_SHARE, 1)
+    # Twice the wall-clock time its work takes at the slowest pace measured, so that the
+    # work ends it (the same bound every run), not the clock.
+    solver = _solver(min(budget, 2 * work * CORE_SHARE / FEW_BREAKS_DTIME_PER_SECOND), 1)
     solver.parameters.max_deterministic_time = work * CORE_SHARE
     solver.parameters.optimize_with_core = True
     solver.parameters.linearization_level = 0
@@ -633,25 +640,13 @@ def _few_breaks(
     bound = solver.best_objective_bound
     lower = max(1, math.ceil(bound - 1e-6)) if math.isfinite(bound) else 1
     exact_below = with_meetings if cap is not None else None
-    # Short searches at the bound first: they often refute several bounds in a fraction
-    # of a second each (forumt-14: one to four in 0.25 s), so that the neighbourhood
-    # search below can stop as soon as it reaches the optimum.
-    while (exact_below is None or lower < exact_below) and _total_breaks(compiled, state) > lower:
-        probe = schedule_within(
-            built, lower, seed=SEED, until=end, work=QUICK_PROBE_WORK, split=False
-        )
-        if probe.status != cp_model.INFEASIBLE:
-            if probe.status == cp_model.FEASIBLE and probe.solver is not None:
-                model.read(probe.solver, found)
-                _adopt_unless_worse(compiled, found, state)
-            break
-        lower += 1
     if _total_breaks(compiled, state) <= lower:
         return _spread_ok(compiled, state)
     # No first round of neighbourhood search here: the annealing gave as good a schedule
     # in less time (measured: the first round's second, given to the searches below,
     # proves ticf-13crafc within 9 s and leaves fewer breaks on the other two).
-    return _close_the_gap(built, lower, compiled, state, end, exact_below, work, lower)
+    reserve = FINAL_NEIGHBOURHOOD_SHARE * seconds
+    return _close_the_gap(built, lower, compiled, state, end, exact_below, work, reserve)
 
 
 def _anneal(
@@ -695,7 +690,7 @@ def _close_the_gap(
     end: float,
     participants_with_meetings: int | None,
     work: float,
-    tried_directly: int,
+    reserve: float,
 ) -> bool:
     """Improve the schedule and raise the proven lower bound until they meet.
 
@@ -704,9 +699,11 @@ def _close_the_gap(
     bound) alternate with rounds of neighbourhood search over timelines (timeline_lns.py:
     the schedule improves steadily whatever the searches achieve). A search at the bound
     has a heavy-tailed running time, so each round starts one afresh with another seed,
-    and a budget half as large again as the last one's. At
-    a bound of one the split by who breaks takes the time left.
-    True when the schedule in `state` is proven optimal.
+    and a budget half as large again as the last one's. A search at a bound above one
+    stops `reserve` seconds before `end` at the latest, and whatever it leaves goes to the
+    neighbourhood search, so that a search the clock cuts never leaves the schedule where
+    the previous step left it. At a bound of one the split by who breaks takes the time
+    left. True when the schedule in `state` is proven optimal.
 
     With a per-participant cap, a bound is exact only below the number of participants
     with meetings (someone has no break, so the cap removes no fair schedule).
@@ -723,9 +720,32 @@ def _close_the_gap(
             # No bound can be proven any more: improve the schedule with the time left.
             improve_timelines(built, state, seed=SEED, until=end, work=math.inf, better=better)
             break
-        if lower > 1 and (end - time.perf_counter()) * PROBE_DTIME_PER_SECOND < probe_work / 2:
-            # Too little time left for a search at the bound to conclude: the time goes to
-            # improving the schedule, which is what a short time limit returns.
+        # Too little time left for a search at the bound to conclude: a short one, which
+        # often refutes a bound in a fraction of a second (forumt-14: one to four in
+        # 0.25 s), then the time goes to improving the schedule, which is what a short
+        # time limit returns. With time enough the long search runs at once: a short one
+        # before it would only be its first steps, taken twice (one search is the same
+        # whatever its limit).
+        until = end if lower == 1 else end - reserve
+        left = until - time.perf_counter()
+        short = lower > 1 and left * PROBE_DTIME_PER_SECOND < probe_work / 2
+        # No hint: measured, the best schedule as a hint slows these searches down.
+        probe = schedule_within(
+            built,
+            lower,
+            seed=SEED + round_number,
+            until=until,
+            work=None if lower == 1 else QUICK_PROBE_WORK if short else probe_work,
+            suspects={p: state.breaks(p) for p in built.contiguous},
+        )
+        if probe.status == cp_model.INFEASIBLE:
+            lower += 1
+            continue
+        if probe.status == cp_model.FEASIBLE and probe.solver is not None:
+            built.slot_model.read(probe.solver, found)
+            _adopt_unless_worse(compiled, found, state)
+            continue
+        if short or time.perf_counter() >= until:
             improve_timelines(
                 built,
                 state,
@@ -736,23 +756,6 @@ def _close_the_gap(
                 better=better,
             )
             break
-        # No hint: measured, the best schedule as a hint slows these searches down.
-        probe = schedule_within(
-            built,
-            lower,
-            seed=SEED + round_number,
-            until=end,
-            work=None if lower == 1 else probe_work,
-            direct=not (lower == 1 and tried_directly == 1 and round_number == 0),
-            suspects={p: state.breaks(p) for p in built.contiguous},
-        )
-        if probe.status == cp_model.INFEASIBLE:
-            lower += 1
-            continue
-        if probe.status == cp_model.FEASIBLE and probe.solver is not None:
-            built.slot_model.read(probe.solver, found)
-            _adopt_unless_worse(compiled, found, state)
-            continue
         round_number += 1
         probe_work *= 1.5
         improve_timelines(

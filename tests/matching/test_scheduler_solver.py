@@ -8,6 +8,7 @@ import json
 import math
 import os
 import random
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from ortools.sat.python import cp_model
 
 import matching.scheduler.solver as solver_module
 from matching.scheduler import parse_problem, solve
+from matching.scheduler.bound_probe import Probe
 from matching.scheduler.compiled import compile_problem
 from matching.scheduler.greedy import greedy_schedule
 from matching.scheduler.model import count_breaks
@@ -594,6 +596,57 @@ def test_a_partial_day_gets_the_fewest_breaks_its_meetings_allow() -> None:
     assert solution["status"] == "infeasible"
     assert solution["required_placed"] == 179
     assert solution["breaks"] == 1
+
+
+def test_no_search_at_a_bound_is_run_twice_with_the_same_seed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A search at a bound is the same whatever its limit: one cut short and then run
+    again with a longer limit would take its first steps twice. On ticf-13crafb a short
+    search at 3 used to come first and waste 1.5 s that way."""
+    searches: list[tuple[int, int]] = []
+    search = solver_module.schedule_within
+
+    def recorded(built: Any, bound: int, *, seed: int, **kwargs: Any) -> Any:
+        searches.append((bound, seed))
+        return search(built, bound, seed=seed, **kwargs)
+
+    monkeypatch.setattr(solver_module, "schedule_within", recorded)
+    run(published_problem("ticf-13crafb.original"), time_limit_s=10)
+    assert len(searches) >= 2  # bounds were refuted on the way
+    assert len(set(searches)) == len(searches)
+
+
+def test_a_search_at_the_bound_cut_by_the_clock_leaves_time_to_improve_the_schedule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every search at a bound above one runs out of time here (a stand-in for a search
+    too long for the limit): a share of the time is still kept for the neighbourhood
+    search, which improves the schedule, instead of the search taking it all."""
+
+    def endless(built: Any, bound: int, *, until: float, **kwargs: Any) -> Probe:
+        if bound == 1:
+            return Probe(cp_model.INFEASIBLE)
+        time.sleep(max(0.0, until - time.perf_counter()))
+        return Probe(cp_model.UNKNOWN)
+
+    monkeypatch.setattr(solver_module, "schedule_within", endless)
+    seconds_left: list[float] = []
+    improve = solver_module.improve_timelines
+
+    def timed(built: Any, state: Any, *, until: float, **kwargs: Any) -> Any:
+        seconds_left.append(until - time.perf_counter())
+        return improve(built, state, until=until, **kwargs)
+
+    monkeypatch.setattr(solver_module, "improve_timelines", timed)
+    time_limit_s = 10.0
+    seconds = math.floor(
+        solver_module.FEW_BREAKS_BUDGET_SHARE * solver_module._Clock(time_limit_s).budget()
+    )
+    reserve = solver_module.FINAL_NEIGHBOURHOOD_SHARE * seconds
+    solution = run(published_problem("ticf-13crafb.original"), time_limit_s=time_limit_s)
+    assert seconds_left and max(seconds_left) >= 0.8 * reserve
+    assert solution["elapsed_s"] < time_limit_s
 
 
 def test_participant_breaks_skip_the_pause_between_sessions() -> None:
