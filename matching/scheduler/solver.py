@@ -126,7 +126,7 @@ FIRST_PROBE_WORK = 12.0
 # bound for the neighbourhood search that follows it when the clock cuts it. On
 # forum-13crafb at 10 s, the search at 6 used to run to the end and leave the annealed 22
 # breaks; the neighbourhoods take those to 18-21 in the 0.9 s kept. More would cut the
-# search at 3 on ticf-13crafb, which ends 1-2 s before that tenth.
+# search at 3 on ticf-13crafb, which ends 0.2-2 s before that tenth begins.
 FINAL_NEIGHBOURHOOD_SHARE = 0.1
 # A search at the bound when too little time is left for a long one. Those that conclude
 # on the published instances take 0.01-1.62 units (ticf-13crafb refutes 2 in 1.62); one
