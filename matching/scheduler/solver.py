@@ -727,6 +727,9 @@ def _close_the_gap(
         # time limit returns. With time enough the long search runs at once: a short one
         # before it would only be its first steps, taken twice (one search is the same
         # whatever its limit).
+        # A short search runs to its work, the end at most, as it always did: cut by the
+        # reserve instead, it would end by the clock, and one day and limit would no
+        # longer give one schedule.
         until = end if lower == 1 else end - reserve
         left = until - time.perf_counter()
         short = lower > 1 and left * PROBE_DTIME_PER_SECOND < probe_work / 2
@@ -735,7 +738,7 @@ def _close_the_gap(
             built,
             lower,
             seed=SEED + round_number,
-            until=until,
+            until=end if short else until,
             work=None if lower == 1 else QUICK_PROBE_WORK if short else probe_work,
             suspects={p: state.breaks(p) for p in built.contiguous},
         )
