@@ -52,28 +52,20 @@ def schedule_within(
     seed: int,
     until: float,
     work: float | None = None,
-    hint: dict[tuple[int, int], bool] | None = None,
-    direct: bool = True,
     suspects: dict[int, int] | None = None,
 ) -> Probe:
     """A schedule with at most `bound` breaks, or a proof that there is none.
 
     `work` bounds a search at a bound above one in deterministic time (then UNKNOWN can
-    come back before `until`); without `direct`, a search at one goes to the split at once
-    (when the direct one has been tried already); `hint` (slot literal -> value, by
-    (meeting, slot)) starts the search from a schedule; `suspects` (participant -> breaks
-    in the best schedule so far) puts those who break most there first in the split.
+    come back before `until`); `suspects` (participant -> breaks in the best schedule so
+    far) puts those who break most there first in the split.
     """
     model = _at_most(built, bound)
-    if hint:
-        for key, variable in built.slot_model.x.items():
-            model.add_hint(_same_variables(model, [variable])[0], hint.get(key, False))
     if bound > 1:
         return _probe(_solver(seed, until, work=work), model)
-    if direct:
-        probe = _probe(_solver(seed, until, work=DIRECT_ONE_BREAK_WORK), model)
-        if probe.status != cp_model.UNKNOWN:
-            return probe
+    probe = _probe(_solver(seed, until, work=DIRECT_ONE_BREAK_WORK), model)
+    if probe.status != cp_model.UNKNOWN:
+        return probe
     return _one_break(built, model, seed=seed, until=until, suspects=suspects or {})
 
 

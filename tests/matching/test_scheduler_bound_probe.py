@@ -81,8 +81,13 @@ def test_the_split_tries_first_those_who_break_in_the_best_schedule(
         return probe_once(solver, model)
 
     monkeypatch.setattr(bound_probe, "_probe", counted)
-    probe = schedule_within(
-        built, 1, seed=SEED, until=time.perf_counter() + 60, direct=False, suspects={55: 2}
+    # The split alone, as after a direct search at one that did not conclude.
+    probe = bound_probe._one_break(
+        built,
+        bound_probe._at_most(built, 1),
+        seed=SEED,
+        until=time.perf_counter() + 60,
+        suspects={55: 2},
     )
     assert probe.status == cp_model.FEASIBLE
     assert probe.solver is not None
